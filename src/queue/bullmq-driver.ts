@@ -1,0 +1,271 @@
+import { Job, Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AspError } from '../errors.ts';
+import type { PersonaName } from '../personas.ts';
+
+/**
+ * The only module that imports bullmq and ioredis. Everything else talks to
+ * Redis through the small classes and functions exported here.
+ */
+
+export { UnrecoverableError };
+
+export interface RedisTarget {
+  url: string;
+}
+
+export function connectionOptions(url: string): ConnectionOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.pathname && u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+  };
+}
+
+/** One-shot check that a Redis server answers PING within `timeoutMs`. */
+export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean> {
+  const client = new Redis({
+    ...(connectionOptions(url) as object),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A plain Redis client for small commands (heartbeats, cleanup, stats). */
+export class RedisClient {
+  private readonly client: Redis;
+  private closed = false;
+
+  constructor(url: string) {
+    this.client = new Redis({ ...(connectionOptions(url) as object), lazyConnect: false });
+    this.client.on('error', () => undefined);
+  }
+
+  async setWithTtl(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.set(key, value, 'PX', ttlMs);
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.client.del(...keys);
+  }
+
+  /** Keys matching a glob pattern (SCAN, never KEYS). */
+  async scan(pattern: string): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+    return found;
+  }
+
+  async mget(keys: string[]): Promise<Array<string | null>> {
+    return keys.length === 0 ? [] : this.client.mget(...keys);
+  }
+
+  async usedMemoryBytes(): Promise<number> {
+    const info = await this.client.info('memory');
+    const match = /used_memory:(\d+)/.exec(info);
+    return match ? Number(match[1]) : 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}
+
+export interface StepQueueOptions {
+  redisUrl: string;
+  prefix: string;
+  persona: PersonaName;
+}
+
+export interface AddOptions {
+  jobId: string;
+  attempts: number;
+  backoffMs: number;
+}
+
+export interface JobEvents {
+  onCompleted(jobId: string, returnValue: unknown): void;
+  onFailed(jobId: string, reason: string): void;
+}
+
+/** The producer side of one persona queue, with its event stream. */
+export class StepQueue {
+  readonly persona: PersonaName;
+  private readonly queue: Queue;
+  private readonly events: QueueEvents;
+  private closed = false;
+
+  constructor(options: StepQueueOptions, handlers: JobEvents) {
+    this.persona = options.persona;
+    const connection = connectionOptions(options.redisUrl);
+    this.queue = new Queue(options.persona, { connection, prefix: options.prefix });
+    this.events = new QueueEvents(options.persona, { connection, prefix: options.prefix, lastEventId: '0-0' });
+    this.queue.on('error', () => undefined);
+    this.events.on('error', () => undefined);
+    this.events.on('completed', ({ jobId, returnvalue }) => {
+      handlers.onCompleted(jobId, typeof returnvalue === 'string' ? safeJson(returnvalue) : returnvalue);
+    });
+    this.events.on('failed', ({ jobId, failedReason }) => {
+      // 'failed' can precede a retry; only a job that stays failed is final.
+      void this.state(jobId).then((state) => {
+        if (state === 'failed') handlers.onFailed(jobId, failedReason);
+      });
+    });
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
+  }
+
+  async add(data: unknown, options: AddOptions): Promise<void> {
+    await this.queue.add('step', data, {
+      jobId: options.jobId,
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+    });
+  }
+
+  /** Puts raw data on the queue without any checks (tests of the listener's validation use it). */
+  async addRaw(name: string, data: unknown, jobId?: string): Promise<void> {
+    await this.queue.add(name, data, { ...(jobId ? { jobId } : {}), attempts: 1, removeOnComplete: true });
+  }
+
+  async state(jobId: string): Promise<string> {
+    return this.queue.getJobState(jobId);
+  }
+
+  /** The stored outcome of a finished job, when it is still in Redis. */
+  async outcome(jobId: string): Promise<{ state: string; returnValue?: unknown; failedReason?: string } | null> {
+    const job = await Job.fromId(this.queue, jobId);
+    if (!job) return null;
+    const state = await job.getState();
+    return { state, returnValue: job.returnvalue, failedReason: job.failedReason };
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+  }
+
+  /** Deletes the queue and every key under it. */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const results = await Promise.allSettled([this.events.close(), this.queue.close()]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface ConsumedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  attemptsMade: number;
+  timestamp: number;
+  processedOn: number;
+}
+
+export interface StepConsumerOptions {
+  redisUrl: string;
+  prefix: string;
+  persona: PersonaName;
+  concurrency: number;
+  handler: (job: ConsumedJob) => Promise<unknown>;
+  onFailed?: (jobId: string | undefined, err: Error) => void;
+  onError?: (err: Error) => void;
+}
+
+/** The consumer side: a BullMQ worker on one persona queue. */
+export class StepConsumer {
+  private readonly worker: Worker;
+  private closed = false;
+
+  constructor(options: StepConsumerOptions) {
+    this.worker = new Worker(
+      options.persona,
+      async (job) =>
+        options.handler({
+          id: job.id ?? '',
+          name: job.name,
+          data: job.data,
+          attemptsMade: job.attemptsMade,
+          timestamp: job.timestamp,
+          processedOn: job.processedOn ?? Date.now(),
+        }),
+      {
+        connection: connectionOptions(options.redisUrl),
+        prefix: options.prefix,
+        concurrency: options.concurrency,
+        autorun: false,
+        stalledInterval: 5000,
+        maxStalledCount: 2,
+      },
+    );
+    this.worker.on('failed', (job, err) => options.onFailed?.(job?.id, err));
+    this.worker.on('error', (err) => options.onError?.(err));
+  }
+
+  async start(): Promise<void> {
+    void this.worker.run();
+    await this.worker.waitUntilReady();
+  }
+
+  /** Stops taking jobs and waits for the active ones (graceful); `force` abandons them. */
+  async close(force = false): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.worker.close(force);
+  }
+}
+
+export function redisUnavailable(url: string, cause?: unknown): AspError {
+  return new AspError('REDIS_UNAVAILABLE', `Redis does not answer at ${url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@')}`, {
+    exitCode: 2,
+    cause,
+    hint:
+      'start Redis (`redis-server --daemonize yes`, `docker compose up -d redis`, or install it: `apt-get install redis-server`), ' +
+      'or point REDIS_URL at a running server (e.g. REDIS_URL=redis://127.0.0.1:6379)',
+  });
+}

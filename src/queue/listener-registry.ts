@@ -1,0 +1,104 @@
+import { AspError } from '../errors.ts';
+import type { PersonaName } from '../personas.ts';
+import { RedisClient } from './bullmq-driver.ts';
+
+/**
+ * Listener liveness through Redis heartbeats: each listener refreshes a key
+ * `<prefix>:listeners:<persona>:<listenerId>` with a short TTL. Works the same
+ * for child processes, containers and listeners on other hosts.
+ */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+export const HEARTBEAT_TTL_MS = 5000;
+
+export interface ListenerBeat {
+  persona: PersonaName;
+  listenerId: string;
+  userId: string;
+  pid: number;
+  host: string;
+  startedAt: number;
+  jobsDone: number;
+}
+
+export function heartbeatKey(prefix: string, persona: string, listenerId: string): string {
+  return `${prefix}:listeners:${persona}:${listenerId}`;
+}
+
+export class Heartbeat {
+  private readonly redis: RedisClient;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly key: string;
+
+  constructor(
+    redisUrl: string,
+    prefix: string,
+    private readonly beat: () => ListenerBeat,
+  ) {
+    this.redis = new RedisClient(redisUrl);
+    const b = beat();
+    this.key = heartbeatKey(prefix, b.persona, b.listenerId);
+  }
+
+  async start(): Promise<void> {
+    await this.send();
+    this.timer = setInterval(() => void this.send().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private async send(): Promise<void> {
+    await this.redis.setWithTtl(this.key, JSON.stringify(this.beat()), HEARTBEAT_TTL_MS);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.redis.del(this.key).catch(() => undefined);
+    await this.redis.close();
+  }
+}
+
+/** The live listeners under a prefix, by persona. */
+export async function liveListeners(redisUrl: string, prefix: string): Promise<ListenerBeat[]> {
+  const redis = new RedisClient(redisUrl);
+  try {
+    return await readBeats(redis, prefix);
+  } finally {
+    await redis.close();
+  }
+}
+
+async function readBeats(redis: RedisClient, prefix: string): Promise<ListenerBeat[]> {
+  const keys = await redis.scan(`${prefix}:listeners:*`);
+  const values = await redis.mget(keys);
+  return values.flatMap((v) => (v ? [JSON.parse(v) as ListenerBeat] : []));
+}
+
+/** Waits until at least `perPersona` listeners of every persona beat. */
+export async function waitForListeners(
+  redisUrl: string,
+  prefix: string,
+  personas: readonly PersonaName[],
+  perPersona: number,
+  options: { timeoutMs?: number; signal?: AbortSignal; isAlive?: () => string | null } = {},
+): Promise<ListenerBeat[]> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const redis = new RedisClient(redisUrl);
+  try {
+    for (;;) {
+      const beats = await readBeats(redis, prefix);
+      const missing = personas.filter((p) => beats.filter((b) => b.persona === p).length < perPersona);
+      if (missing.length === 0) return beats;
+      if (options.signal?.aborted) throw new AspError('INTERRUPTED', 'interrupted while waiting for listeners');
+      const dead = options.isAlive?.();
+      if (dead) throw new AspError('RUNTIME_FAILED', dead);
+      if (Date.now() > deadline) {
+        throw new AspError('RUNTIME_FAILED', `listeners not ready in time: ${missing.join(', ')}`, {
+          hint: 'look at the listener lines in the run log (runs/<runId>/run.log)',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await redis.close();
+  }
+}

@@ -1,0 +1,127 @@
+import { hostname } from 'node:os';
+import { SimulatedAlex } from '../agents/simulated-alex.ts';
+import { SimulatedJordan } from '../agents/simulated-jordan.ts';
+import { SimulatedSarah } from '../agents/simulated-sarah.ts';
+import { TransientStepError, type PersonaAgent } from '../agents/persona-agent.ts';
+import { createRandom } from '../agents/prng.ts';
+import { AspError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { PersonaName } from '../personas.ts';
+import { GitWorkspace } from '../workspace/git-workspace.ts';
+import { StepConsumer, UnrecoverableError, type ConsumedJob } from './bullmq-driver.ts';
+import { MAX_JOB_BYTES, StepJobSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
+import { Heartbeat } from './listener-registry.ts';
+
+export interface PersonaListenerOptions {
+  persona: PersonaName;
+  listenerId: string;
+  userId: string;
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  workspaceRoot: string;
+  logger: Logger;
+}
+
+const AGENTS: Record<PersonaName, () => PersonaAgent> = {
+  jordan: () => new SimulatedJordan(),
+  alex: () => new SimulatedAlex(),
+  sarah: () => new SimulatedSarah(),
+};
+
+/**
+ * Consumes one persona's queue: validates each job, runs the persona's agent
+ * and returns the result envelope. A malformed job fails at once (no retry)
+ * with the reason; the listener keeps serving.
+ */
+export class PersonaListener {
+  private readonly consumer: StepConsumer;
+  private readonly heartbeat: Heartbeat;
+  private readonly agent: PersonaAgent;
+  private readonly startedAt = Date.now();
+  private jobsDone = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: PersonaListenerOptions) {
+    this.agent = AGENTS[options.persona]();
+    this.consumer = new StepConsumer({
+      redisUrl: options.redisUrl,
+      prefix: options.prefix,
+      persona: options.persona,
+      concurrency: options.concurrency,
+      handler: (job) => this.handle(job),
+      onFailed: (jobId, err) => options.logger.warn({ jobId, err: { message: err.message, name: err.name } }, 'job failed'),
+      onError: (err) => options.logger.error({ err }, 'worker error'),
+    });
+    this.heartbeat = new Heartbeat(options.redisUrl, options.prefix, () => ({
+      persona: options.persona,
+      listenerId: options.listenerId,
+      userId: options.userId,
+      pid: process.pid,
+      host: hostname(),
+      startedAt: this.startedAt,
+      jobsDone: this.jobsDone,
+    }));
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.start();
+    await this.heartbeat.start();
+    this.options.logger.info({ concurrency: this.options.concurrency, workspaceRoot: this.options.workspaceRoot }, 'listener ready');
+  }
+
+  private async handle(raw: ConsumedJob): Promise<StepEnvelope> {
+    const log = this.options.logger.child({ jobId: raw.id });
+    const size = Buffer.byteLength(JSON.stringify(raw.data ?? null));
+    if (size > MAX_JOB_BYTES) throw new UnrecoverableError(`invalid job: payload is ${size} bytes, the limit is ${MAX_JOB_BYTES}`);
+    const parsed = StepJobSchema.safeParse(raw.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid job: ${describeIssues(parsed.error)}`);
+    const job = parsed.data;
+    if (job.persona !== this.options.persona) {
+      throw new UnrecoverableError(`invalid job: addressed to ${job.persona}, this listener is ${this.options.persona}`);
+    }
+    const { taskId, step, round } = job.request;
+    const workspace = job.workspace.mode === 'git' ? new GitWorkspace(this.options.workspaceRoot, job.workspace.dir) : null;
+    const startedAt = Date.now();
+    try {
+      const result = await this.agent.run({
+        job,
+        random: createRandom(job.seed, taskId, step, round),
+        workspace,
+        commitTag: `[asp ${job.runId} ${taskId} ${step} r${round}]`,
+        attempt: raw.attemptsMade,
+      });
+      this.jobsDone++;
+      log.debug({ taskId, step, round, minutes: result.minutes }, 'step done');
+      return {
+        result,
+        meta: {
+          persona: this.options.persona,
+          listenerId: this.options.listenerId,
+          userId: this.options.userId,
+          pid: process.pid,
+          attemptsMade: raw.attemptsMade,
+          enqueuedAt: raw.timestamp,
+          startedAt,
+          finishedAt: Date.now(),
+        },
+      };
+    } catch (err) {
+      if (err instanceof TransientStepError) throw err;
+      if (err instanceof AspError && err.code === 'JOB_INVALID') throw new UnrecoverableError(`invalid job: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Stops taking jobs, finishes the active ones, then stops beating. Safe to call twice. */
+  close(force = false): Promise<void> {
+    this.closing ??= (async () => {
+      const errors: unknown[] = [];
+      await this.consumer.close(force).catch((e) => errors.push(e));
+      await this.heartbeat.close().catch((e) => errors.push(e));
+      this.options.logger.info({ jobsDone: this.jobsDone }, 'listener stopped');
+      if (errors.length > 0) throw errors[0];
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,137 @@
+import { AspError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { PersonaName } from '../personas.ts';
+import { StepQueue } from './bullmq-driver.ts';
+import { StepEnvelopeSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
+
+export interface StepDispatcherOptions {
+  redisUrl: string;
+  prefix: string;
+  personas: readonly PersonaName[];
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+interface Pending {
+  persona: PersonaName;
+  since: number;
+  resolve: (envelope: StepEnvelope) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Sends step jobs to persona queues and resolves each with its listener's
+ * validated result. Results arrive through the queues' event streams; a
+ * sweeper asks Redis directly about jobs whose event is late, so a missed
+ * event never loses a step.
+ */
+export class StepDispatcher {
+  private readonly queues = new Map<PersonaName, StepQueue>();
+  private readonly pending = new Map<string, Pending>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: StepDispatcherOptions) {
+    for (const persona of options.personas) {
+      this.queues.set(
+        persona,
+        new StepQueue(
+          { redisUrl: options.redisUrl, prefix: options.prefix, persona },
+          { onCompleted: (id, value) => this.complete(id, value), onFailed: (id, reason) => this.fail(id, reason) },
+        ),
+      );
+    }
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.ready()));
+    this.sweeper = setInterval(() => void this.sweep(), 2000);
+    this.sweeper.unref();
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async dispatch(persona: PersonaName, jobId: string, data: unknown, signal?: AbortSignal): Promise<StepEnvelope> {
+    const queue = this.queues.get(persona);
+    if (!queue) throw new AspError('INTERNAL', `no queue for persona ${persona}`);
+    if (this.pending.has(jobId)) throw new AspError('INTERNAL', `step ${jobId} is already in flight`);
+    const result = new Promise<StepEnvelope>((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(jobId, `no result within ${this.options.timeoutMs} ms (is the ${persona} listener alive?)`),
+        this.options.timeoutMs,
+      );
+      timer.unref();
+      this.pending.set(jobId, { persona, since: Date.now(), resolve, reject, timer });
+    });
+    const onAbort = () => this.fail(jobId, 'interrupted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await queue.add(data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs });
+    } catch (err) {
+      this.fail(jobId, `could not enqueue: ${(err as Error).message}`);
+    }
+    try {
+      return await result;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private complete(jobId: string, value: unknown): void {
+    const p = this.pending.get(jobId);
+    if (!p) return;
+    this.pending.delete(jobId);
+    clearTimeout(p.timer);
+    const parsed = StepEnvelopeSchema.safeParse(value);
+    if (parsed.success) p.resolve(parsed.data);
+    else p.reject(new AspError('JOB_INVALID', `listener ${p.persona} returned a malformed result for ${jobId}: ${describeIssues(parsed.error)}`));
+  }
+
+  private fail(jobId: string, reason: string): void {
+    const p = this.pending.get(jobId);
+    if (!p) return;
+    this.pending.delete(jobId);
+    clearTimeout(p.timer);
+    p.reject(new AspError('STEP_FAILED', reason));
+  }
+
+  /** Settles jobs whose completion event did not arrive (e.g. during a reconnect). */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const [jobId, p] of [...this.pending]) {
+      if (now - p.since < 3000) continue;
+      try {
+        const outcome = await this.queues.get(p.persona)?.outcome(jobId);
+        if (outcome?.state === 'completed') this.complete(jobId, outcome.returnValue);
+        else if (outcome?.state === 'failed') this.fail(jobId, outcome.failedReason ?? 'failed');
+      } catch (err) {
+        this.options.logger.debug({ err, jobId }, 'sweep check failed');
+      }
+    }
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [persona, q] of this.queues) out[persona] = await q.counts();
+    return out;
+  }
+
+  /** Removes the run's queues and all their keys. */
+  async obliterate(): Promise<void> {
+    for (const q of this.queues.values()) await q.obliterate();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const id of [...this.pending.keys()]) this.fail(id, 'dispatcher closed');
+    const results = await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    for (const r of results) if (r.status === 'rejected') this.options.logger.warn({ err: r.reason }, 'queue close failed');
+  }
+}

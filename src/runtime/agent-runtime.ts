@@ -1,0 +1,46 @@
+import type { PersonaName } from '../personas.ts';
+
+/**
+ * Where persona listeners run. One implementation per file
+ * (process-runtime.ts, docker-runtime.ts), chosen by runtime-factory.ts.
+ * Both start the same listener (`asp listen --persona <name>`) with the
+ * persona's identity environment; only the isolation differs.
+ */
+export type RuntimeKind = 'process' | 'docker';
+
+export interface RuntimeStartOptions {
+  runId: string;
+  redisUrl: string;
+  queuePrefix: string;
+  personas: readonly PersonaName[];
+  /** Listener processes (or containers) per persona. */
+  listenersPerPersona: number;
+  /** Jobs one listener processes at once. */
+  concurrency: number;
+  /** Host path of the shared workspace root. */
+  workspaceRoot: string;
+  /** Directory for per-listener files (HOME, logs). */
+  runDir: string;
+  /** Receives each log line a listener prints (already parsed JSON when possible). */
+  onLog?: (persona: PersonaName, line: Record<string, unknown> | string) => void;
+  /** Called when a listener dies unexpectedly; the runtime restarts it. */
+  onListenerExit?: (persona: PersonaName, info: { code: number | null; signal: string | null }) => void;
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ListenerInfo {
+  persona: PersonaName;
+  id: string;
+  pid?: number;
+  containerId?: string;
+}
+
+export interface AgentRuntime {
+  readonly kind: RuntimeKind;
+  /** Starts every listener and resolves once each one reported ready. */
+  start(options: RuntimeStartOptions): Promise<void>;
+  listeners(): ListenerInfo[];
+  /** Graceful stop (SIGTERM, grace period, then force). Safe to call twice. */
+  close(): Promise<void>;
+}

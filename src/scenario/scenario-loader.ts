@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { ZodError } from 'zod';
+import { AspError } from '../errors.ts';
+import { ScenarioSchema, type Scenario } from './scenario-schema.ts';
+
+export interface LoadedScenario {
+  scenario: Scenario;
+  /** Absolute or given path of the file, for messages. */
+  file: string;
+  /** The file's text as read (recorded so replays run the same scenario). */
+  source: string;
+  /** sha256 of the source. */
+  hash: string;
+}
+
+const MAX_SCENARIO_BYTES = 5 * 1024 * 1024;
+
+export interface ScenarioProblem {
+  path: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** Reads and validates a scenario file. Throws AspError('SCENARIO_INVALID', exit 2). */
+export function loadScenarioFile(file: string): LoadedScenario {
+  let source: string;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_SCENARIO_BYTES) {
+      throw new AspError('SCENARIO_INVALID', `${file}: the file is ${size} bytes; a scenario is at most ${MAX_SCENARIO_BYTES} bytes`, {
+        exitCode: 2,
+        hint: 'use `generate:` in a cycle to create many tasks instead of listing them',
+      });
+    }
+    source = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof AspError) throw err;
+    throw new AspError('SCENARIO_UNREADABLE', `${file}: cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      exitCode: 2,
+      cause: err,
+      hint: 'check the path; scenarios live in scenarios/, e.g. `npm run simulate scenarios/task-a.yaml`',
+    });
+  }
+  return parseScenario(source, file);
+}
+
+/** Validates scenario text. `file` is only used in messages. */
+export function parseScenario(source: string, file = '<scenario>'): LoadedScenario {
+  const fail = (problems: ScenarioProblem[]): never => {
+    const lines = problems.slice(0, 10).map((p) => `  ${formatWhere(file, p)}: ${p.message}`);
+    if (problems.length > 10) lines.push(`  … and ${problems.length - 10} more`);
+    throw new AspError('SCENARIO_INVALID', `${file} is not a valid scenario:\n${lines.join('\n')}`, {
+      exitCode: 2,
+      hint: 'fix the fields above; the scenario format is described in README.md ("Scenario format")',
+      details: { problems },
+    });
+  };
+
+  if (source.includes('\u0000')) fail([{ path: '', message: 'the file is binary, expected YAML text' }]);
+  if (source.trim() === '') fail([{ path: '', message: 'the file is empty, expected a YAML mapping with name, seed, cycles' }]);
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+  if (doc.errors.length > 0) {
+    fail(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return { path: '', line: pos?.line, column: pos?.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    fail([{ path: '', message: `YAML: ${(err as Error).message}` }]);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    fail([{ path: '', line: 1, column: 1, message: `expected a YAML mapping (name, seed, cycles, …), got ${Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'nothing' : typeof data}` }]);
+  }
+  const result = ScenarioSchema.safeParse(data);
+  if (!result.success) fail(zodProblems(result.error, doc, lineCounter));
+  const scenario = result.data as Scenario;
+  checkUniqueTaskIds(scenario, fail);
+  return { scenario, file, source, hash: createHash('sha256').update(source).digest('hex') };
+}
+
+function checkUniqueTaskIds(scenario: Scenario, fail: (p: ScenarioProblem[]) => never): void {
+  const seen = new Map<string, string>();
+  scenario.cycles.forEach((cycle, c) =>
+    cycle.tasks.forEach((task, t) => {
+      const path = `cycles[${c}].tasks[${t}].id`;
+      const previous = seen.get(task.id);
+      if (previous) fail([{ path, message: `task id "${task.id}" is used twice (first at ${previous}); ids must be unique` }]);
+      seen.set(task.id, path);
+    }),
+  );
+}
+
+function zodProblems(error: ZodError, doc: Document, lineCounter: LineCounter): ScenarioProblem[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    let message = issue.message;
+    let keyPath = path;
+    if (issue.code === 'unrecognized_keys') {
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling (see README "Scenario format")`;
+      keyPath = [...path, issue.keys[0] ?? ''];
+    } else if (issue.code === 'invalid_type') {
+      message = `${message}`;
+    }
+    const pos = locate(doc, lineCounter, keyPath, issue.code === 'unrecognized_keys');
+    return { path: formatPath(path.concat(issue.code === 'unrecognized_keys' ? [] : [])), ...pos, message };
+  });
+}
+
+function locate(doc: Document, lineCounter: LineCounter, path: Array<string | number>, wantKey: boolean): { line?: number; column?: number } {
+  for (let len = path.length; len >= 0; len--) {
+    const sub = path.slice(0, len);
+    let node: unknown = sub.length === 0 ? doc.contents : doc.getIn(sub, true);
+    if (wantKey && len === path.length && len > 0) {
+      const parent = doc.getIn(sub.slice(0, -1), true) as { items?: Array<{ key: unknown }> } | undefined;
+      const pair = parent?.items?.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === sub[sub.length - 1]);
+      if (pair) node = pair.key;
+    }
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return {};
+}
+
+function formatPath(path: ReadonlyArray<string | number>): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function formatWhere(file: string, p: ScenarioProblem): string {
+  const pos = p.line !== undefined ? `:${p.line}:${p.column ?? 1}` : '';
+  return `${file}${pos}${p.path ? ` (${p.path})` : ''}`;
+}

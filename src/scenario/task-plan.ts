@@ -1,0 +1,52 @@
+import { createRandom } from '../agents/prng.ts';
+import type { PartSpec, Scenario } from './scenario-schema.ts';
+
+/** One task as the runner schedules it: cycle number assigned, generated tasks expanded. */
+export interface PlannedTask {
+  id: string;
+  title: string;
+  cycle: number;
+  requirements: string[];
+  parts?: PartSpec[];
+  proxySize?: number;
+}
+
+export interface PlannedCycle {
+  index: number;
+  name: string;
+  /** Number of tasks; `tasks()` streams them so huge generated cycles are never held in memory. */
+  size: number;
+  tasks(): Iterable<PlannedTask>;
+}
+
+/** Expands the scenario's cycles into a deterministic task plan. */
+export function planCycles(scenario: Scenario): PlannedCycle[] {
+  return scenario.cycles.map((cycle, index) => {
+    const name = cycle.name ?? `Cycle ${index + 1}`;
+    const generate = cycle.generate;
+    const explicit = cycle.tasks;
+    const size = explicit.length + (generate?.count ?? 0);
+    return {
+      index,
+      name,
+      size,
+      *tasks(): Iterable<PlannedTask> {
+        for (const task of explicit) {
+          yield { id: task.id, title: task.title, cycle: index, requirements: task.requirements, parts: task.parts, proxySize: task.proxySize };
+        }
+        if (generate) {
+          for (let i = 0; i < generate.count; i++) {
+            const id = `${generate.idPrefix}-c${index + 1}-${String(i + 1).padStart(String(generate.count).length, '0')}`;
+            const random = createRandom(scenario.seed, 'generate', id);
+            const proxySize = Math.max(5, Math.round(random.logNormal(generate.proxySize.median, generate.proxySize.sigma)));
+            yield { id, title: `Generated task ${i + 1} of ${name}`, cycle: index, requirements: [`Deliver ${id} (about ${proxySize} LOC of proxy size)`], proxySize };
+          }
+        }
+      },
+    };
+  });
+}
+
+export function countTasks(cycles: readonly PlannedCycle[]): number {
+  return cycles.reduce((sum, c) => sum + c.size, 0);
+}

@@ -1,0 +1,146 @@
+/**
+ * Versioned schema migrations of the telemetry database. Append only: a
+ * released migration never changes; a new version adds a new entry.
+ * PSP-compatible where it makes sense: time log per phase and persona, defect
+ * log with phase injected/removed and fix time, size, PROBE estimates beside
+ * actuals, cost vector.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE runs (
+  run_id TEXT PRIMARY KEY,
+  scenario_name TEXT NOT NULL,
+  scenario_file TEXT,
+  scenario_hash TEXT NOT NULL,
+  seed TEXT NOT NULL,
+  runtime TEXT NOT NULL,
+  workspace_mode TEXT NOT NULL,
+  engine_version TEXT NOT NULL,
+  options_json TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running','completed','failed','interrupted')),
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  wall_ms INTEGER,
+  digest TEXT,
+  summary_json TEXT
+);
+CREATE TABLE cycles (
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  cycle_no INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  task_count INTEGER NOT NULL,
+  sim_start_min REAL,
+  sim_end_min REAL,
+  completed_at TEXT,
+  PRIMARY KEY (run_id, cycle_no)
+);
+CREATE TABLE tasks (
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  task_id TEXT NOT NULL,
+  cycle_no INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  proxy_size REAL NOT NULL,
+  state TEXT NOT NULL,
+  fail_reason TEXT,
+  fail_message TEXT,
+  review_rounds INTEGER NOT NULL DEFAULT 0,
+  actual_size INTEGER,
+  actual_minutes REAL,
+  total_minutes REAL,
+  sim_start_min REAL,
+  sim_end_min REAL,
+  outcome_json TEXT,
+  PRIMARY KEY (run_id, task_id)
+);
+CREATE TABLE step_results (
+  run_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  persona TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  listener_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  minutes REAL NOT NULL,
+  queue_wait_ms INTEGER NOT NULL,
+  processing_ms INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  tokens_in INTEGER NOT NULL DEFAULT 0,
+  tokens_out INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  commit_sha TEXT,
+  result_json TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (run_id, task_id, step, round)
+);
+CREATE TABLE time_log (
+  run_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  step TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  persona TEXT NOT NULL,
+  minutes REAL NOT NULL,
+  PRIMARY KEY (run_id, task_id, step, round)
+);
+CREATE TABLE defect_log (
+  run_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  defect_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  type_code INTEGER NOT NULL,
+  severity TEXT NOT NULL,
+  phase_injected TEXT NOT NULL,
+  phase_removed TEXT,
+  found_by TEXT,
+  fix_minutes REAL NOT NULL,
+  escaped INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, defect_id)
+);
+CREATE TABLE size_log (
+  run_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  added INTEGER NOT NULL,
+  modified INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  added_modified INTEGER NOT NULL,
+  measured_by TEXT NOT NULL,
+  PRIMARY KEY (run_id, task_id, step, round)
+);
+CREATE TABLE estimates (
+  run_id TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  proxy_size REAL NOT NULL,
+  size_method TEXT NOT NULL,
+  projected_size REAL NOT NULL,
+  size_beta0 REAL, size_beta1 REAL, size_r2 REAL,
+  size_lpi70 REAL, size_upi70 REAL, size_lpi90 REAL, size_upi90 REAL,
+  time_method TEXT NOT NULL,
+  projected_minutes REAL NOT NULL,
+  time_beta0 REAL, time_beta1 REAL, time_r2 REAL,
+  time_lpi70 REAL, time_upi70 REAL, time_lpi90 REAL, time_upi90 REAL,
+  history_n INTEGER NOT NULL,
+  estimate_json TEXT NOT NULL,
+  actual_size INTEGER,
+  actual_minutes REAL,
+  PRIMARY KEY (run_id, task_id)
+);
+CREATE INDEX tasks_by_cycle ON tasks(run_id, cycle_no);
+CREATE INDEX defects_by_task ON defect_log(run_id, task_id);
+`,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

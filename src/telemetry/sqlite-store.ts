@@ -1,0 +1,191 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AspError } from '../errors.ts';
+import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
+import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
+import type { MigrationReport, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
+
+/** The only module that imports better-sqlite3. WAL mode, versioned migrations. */
+export class SqliteTelemetryStore implements TelemetryStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private closed = false;
+
+  constructor(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
+    this.path = path;
+    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+    try {
+      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+      if (!options.readonly) this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    } catch (err) {
+      throw new AspError('DATABASE', `cannot open the telemetry database ${path}: ${(err as Error).message}`, {
+        cause: err,
+        exitCode: 2,
+        hint: 'check that the path is writable and is a SQLite database (or pass another one with --db)',
+      });
+    }
+  }
+
+  schemaVersion(): number {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
+    if (!exists) return 0;
+    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  migrate(): MigrationReport {
+    const from = this.schemaVersion();
+    if (from > LATEST_SCHEMA_VERSION) {
+      throw new AspError('DATABASE_TOO_NEW', `${this.path} is at schema version ${from}, newer than this engine knows (${LATEST_SCHEMA_VERSION})`, {
+        exitCode: 2,
+        hint: 'upgrade the engine, or point --db at another database file',
+      });
+    }
+    const pending = MIGRATIONS.filter((m) => m.version > from);
+    if (pending.length === 0) return { from, to: from, applied: [] };
+    let backup: string | undefined;
+    if (from > 0 && existsSync(this.path)) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      backup = `${this.path}.v${from}.${Date.now()}.bak`;
+      copyFileSync(this.path, backup);
+    }
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    for (const m of pending) {
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      })();
+    }
+    return { from, to: LATEST_SCHEMA_VERSION, applied: pending.map((m) => m.version), ...(backup ? { backup } : {}) };
+  }
+
+  createRun(run: RunRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+      )
+      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt);
+  }
+
+  recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO cycles (run_id, cycle_no, name, task_count) VALUES (?, ?, ?, ?)').run(runId, cycleNo, name, taskCount);
+  }
+
+  finishCycle(runId: string, cycleNo: number, simStartMin: number, simEndMin: number): void {
+    this.db
+      .prepare('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
+      .run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
+  }
+
+  recordTaskStart(runId: string, task: TaskSubject): void {
+    this.db
+      .prepare("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')")
+      .run(runId, task.id, task.cycle, task.title, task.proxySize);
+  }
+
+  recordStep(record: StepRecord): boolean {
+    const { result, meta } = record;
+    const step = result.step;
+    return this.db.transaction(() => {
+      const inserted = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
+             queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.runId, record.taskId, step, record.round, meta.persona, record.jobId, meta.listenerId, meta.userId, meta.attemptsMade + 1, result.minutes,
+          Math.max(0, meta.startedAt - meta.enqueuedAt), Math.max(0, meta.finishedAt - meta.startedAt), Math.max(0, record.receivedAt - meta.enqueuedAt),
+          result.cost.tokensIn, result.cost.tokensOut, result.cost.usd, result.commit ?? null, JSON.stringify(result), new Date(record.receivedAt).toISOString(),
+        );
+      if (inserted.changes === 0) return false;
+      this.db
+        .prepare('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(record.runId, record.taskId, STEP_PHASE[step], step, record.round, STEP_PERSONA[step], result.minutes);
+      if (result.step === 'implement' || result.step === 'fix') {
+        const s = result.size;
+        this.db
+          .prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
+        const insertDefect = this.db.prepare(
+          'INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const d of result.injected) insertDefect.run(record.runId, record.taskId, d.id, d.type, d.typeCode, d.severity, d.phaseInjected, d.fixMinutes);
+      }
+      if (result.step === 'estimate') {
+        const e = result.estimate;
+        const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
+        this.db
+          .prepare(
+            `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
+               size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
+               time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            record.runId, record.taskId, e.proxySize, e.size.method, e.size.projected, e.size.beta0, e.size.beta1, e.size.r2,
+            iv(e.size, 70)?.lpi ?? null, iv(e.size, 70)?.upi ?? null, iv(e.size, 90)?.lpi ?? null, iv(e.size, 90)?.upi ?? null,
+            e.time.method, e.time.projected, e.time.beta0, e.time.beta1, e.time.r2,
+            iv(e.time, 70)?.lpi ?? null, iv(e.time, 70)?.upi ?? null, iv(e.time, 90)?.lpi ?? null, iv(e.time, 90)?.upi ?? null,
+            e.size.n, JSON.stringify(e),
+          );
+      }
+      return true;
+    })();
+  }
+
+  recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number }): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
+             sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
+        )
+        .run(
+          outcome.state, outcome.failure?.reason ?? null, outcome.failure?.message ?? null, outcome.reviewRounds, outcome.actualSize, outcome.actualMinutes,
+          outcome.totalMinutes, sim.startMin, sim.endMin, JSON.stringify(outcome), runId, outcome.taskId,
+        );
+      const removed = this.db.prepare('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
+      for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);
+      const escaped = this.db.prepare('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
+      for (const d of outcome.escaped) escaped.run(runId, d.id);
+      this.db.prepare('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
+    })();
+  }
+
+  finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void {
+    this.db
+      .prepare('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
+      .run(status, new Date().toISOString(), result.wallMs, result.digest ?? null, result.summary === undefined ? null : JSON.stringify(result.summary), runId);
+  }
+
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  tasks(runId: string): TaskRow[] {
+    return this.db
+      .prepare('SELECT task_id, cycle_no, title, state, fail_reason, review_rounds, actual_size, actual_minutes FROM tasks WHERE run_id = ? ORDER BY cycle_no, task_id')
+      .all(runId) as TaskRow[];
+  }
+
+  countRows(table: 'tasks' | 'step_results' | 'time_log' | 'defect_log' | 'size_log' | 'estimates' | 'cycles', runId: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+  }
+
+  /** Read-only SQL for reports and tests. */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+    return this.db.prepare(sql).all(...params) as T[];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}

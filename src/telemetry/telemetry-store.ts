@@ -1,0 +1,66 @@
+import type { ResultMeta } from '../queue/job-schema.ts';
+import type { StepResult, TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+
+/**
+ * The telemetry database behind one interface (SQLite today; another backend
+ * would implement the same contract). Exactly one writer per run: the runner.
+ */
+export interface RunRecord {
+  runId: string;
+  scenarioName: string;
+  scenarioFile: string;
+  scenarioHash: string;
+  seed: string;
+  runtime: string;
+  workspaceMode: string;
+  engineVersion: string;
+  options: Record<string, unknown>;
+  startedAt: string;
+}
+
+export interface StepRecord {
+  runId: string;
+  taskId: string;
+  round: number;
+  jobId: string;
+  result: StepResult;
+  meta: ResultMeta;
+  receivedAt: number;
+}
+
+export interface TaskRow {
+  task_id: string;
+  cycle_no: number;
+  title: string;
+  state: string;
+  fail_reason: string | null;
+  review_rounds: number;
+  actual_size: number | null;
+  actual_minutes: number | null;
+}
+
+export interface MigrationReport {
+  from: number;
+  to: number;
+  applied: number[];
+  backup?: string;
+}
+
+export interface TelemetryStore {
+  readonly path: string;
+  migrate(): MigrationReport;
+  schemaVersion(): number;
+  createRun(run: RunRecord): void;
+  recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void;
+  finishCycle(runId: string, cycleNo: number, simStartMin: number, simEndMin: number): void;
+  recordTaskStart(runId: string, task: TaskSubject): void;
+  /** Stores one step result; returns false when it was already stored (a retried job). */
+  recordStep(record: StepRecord): boolean;
+  recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number }): void;
+  finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void;
+  /** Runs `fn` in one transaction (batched writes). */
+  batch<T>(fn: () => T): T;
+  tasks(runId: string): TaskRow[];
+  countRows(table: 'tasks' | 'step_results' | 'time_log' | 'defect_log' | 'size_log' | 'estimates' | 'cycles', runId: string): number;
+  close(): void;
+}
