@@ -29,6 +29,7 @@
  * C2 (Σmin/Σplan), C3 (Σmin/Σactual = 1/productivity) and D (judgment:
  * E at `judgmentProductivity` LOC/hour).
  */
+import { dataPoints, type HistoryRow, type Purpose, type XVariable } from './history-data.ts';
 import { linearRegression, type RegressionResult } from './linear-regression.ts';
 
 export const CANNOT_CALCULATE = -100;
@@ -36,15 +37,6 @@ export const SERIOUS_PROBLEM = -10;
 export const METHOD_D_RATING = 5;
 export const METHOD_C3_RATING = 5.00001;
 
-export type Purpose = 'size' | 'time';
-export type XVariable = 'E' | 'plan' | 'actualSize';
-
-export interface HistoryRow {
-  proxySize: number;
-  planSize?: number;
-  actualSize: number;
-  actualMinutes: number;
-}
 
 export interface MethodCandidate {
   method: string;
@@ -78,39 +70,6 @@ export interface SelectionContext {
 }
 
 const fmt = (v: number, digits = 4): string => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : String(v));
-
-function xOf(row: HistoryRow, x: XVariable): number | undefined {
-  if (x === 'E') return row.proxySize;
-  if (x === 'plan') return row.planSize;
-  return row.actualSize;
-}
-
-function yOf(row: HistoryRow, purpose: Purpose): number {
-  return purpose === 'size' ? row.actualSize : row.actualMinutes;
-}
-
-/** PD ProbeData.getXYDataPoints: keep points whose x and y are finite and non-zero. */
-export function dataPoints(history: readonly HistoryRow[], x: XVariable, purpose: Purpose): { xs: number[]; ys: number[] } {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const row of history) {
-    const xv = xOf(row, x);
-    const yv = yOf(row, purpose);
-    if (xv !== undefined && Number.isFinite(xv) && xv !== 0 && Number.isFinite(yv) && yv !== 0) {
-      xs.push(xv);
-      ys.push(yv);
-    }
-  }
-  return { xs, ys };
-}
-
-/** Σ actual size / Σ actual minutes over tasks with both non-zero (PD calcProductivity). */
-export function historicalProductivityPerMinute(history: readonly HistoryRow[]): number | null {
-  const { xs, ys } = dataPoints(history, 'actualSize', 'time');
-  const loc = xs.reduce((s, v) => s + v, 0);
-  const minutes = ys.reduce((s, v) => s + v, 0);
-  return xs.length > 0 && minutes > 0 && loc > 0 ? loc / minutes : null;
-}
 
 function expectedBeta1(purpose: Purpose, ctx: SelectionContext): number | null {
   if (purpose === 'size') return 1;

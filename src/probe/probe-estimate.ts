@@ -13,9 +13,8 @@
  */
 import { AspError } from '../errors.ts';
 import { DEFAULT_INTERVAL_PERCENTS, projectRegression } from './linear-regression.ts';
+import { dataPoints, historicalProductivityPerMinute } from './history-data.ts';
 import {
-  dataPoints,
-  historicalProductivityPerMinute,
   sizeCandidates,
   timeCandidates,
   type MethodCandidate,
