@@ -46,6 +46,7 @@ fi
 
 ROOTFS="$(mktemp -d /tmp/asp-base-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOTFS"' EXIT
+chmod 755 "$ROOTFS" # becomes / in the image (mktemp made it 0700)
 
 # Debian's merged /usr layout.
 mkdir -p "$ROOTFS"/usr/{bin,sbin,lib,lib64,local/bin,share} "$ROOTFS"/{etc,tmp,root,home/asp,app/data,app/workspaces,dev,proc,sys,var/tmp}
@@ -126,6 +127,7 @@ if [ -n "$CHROOT" ] && [ "$(id -u)" -eq 0 ]; then
   rm -f "$ROOTFS/dev/null"
 fi
 
+previous_id="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 log "importing $(du -sh "$ROOTFS" | cut -f1) rootfs as $IMAGE"
 tar --numeric-owner -C "$ROOTFS" -cf - . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -134,4 +136,8 @@ tar --numeric-owner -C "$ROOTFS" -cf - . | docker import \
   --change 'LABEL org.opencontainers.image.description="ASP offline base: host node and git, no package manager"' \
   --change 'CMD ["node"]' \
   - "$IMAGE" >/dev/null
+new_id="$(docker image inspect --format '{{.Id}}' "$IMAGE")"
+if [ -n "$previous_id" ] && [ "$previous_id" != "$new_id" ]; then
+  docker image rm "$previous_id" >/dev/null 2>&1 || true # still used by an image: stays
+fi
 log "built $IMAGE ($fingerprint)"
