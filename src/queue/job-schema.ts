@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AlexModelSchema, CostModelSchema, JordanModelSchema, SarahModelSchema } from '../scenario/scenario-schema.ts';
-import { STEP_NAMES } from '../workflow/task-types.ts';
+import { STEP_NAMES, type StepResult } from '../workflow/task-types.ts';
 
 /**
  * The wire contract between the runner and the persona listeners, validated
@@ -93,7 +93,12 @@ export const ResultMetaSchema = z.strictObject({
 });
 
 export const StepEnvelopeSchema = z.strictObject({ result: StepResultSchema, meta: ResultMetaSchema });
-export type StepEnvelope = z.infer<typeof StepEnvelopeSchema>;
+export type ResultMetaWire = z.infer<typeof ResultMetaSchema>;
+/** A validated result: the schema checks every field the engine reads; the estimate's extra detail passes through. */
+export interface StepEnvelope {
+  result: StepResult;
+  meta: ResultMetaWire;
+}
 export type ResultMeta = z.infer<typeof ResultMetaSchema>;
 
 export const STEP_NAME_LIST = STEP_NAMES;

@@ -88,7 +88,7 @@ export class StepDispatcher {
     this.pending.delete(jobId);
     clearTimeout(p.timer);
     const parsed = StepEnvelopeSchema.safeParse(value);
-    if (parsed.success) p.resolve(parsed.data);
+    if (parsed.success) p.resolve(parsed.data as StepEnvelope);
     else p.reject(new AspError('JOB_INVALID', `listener ${p.persona} returned a malformed result for ${jobId}: ${describeIssues(parsed.error)}`));
   }
 

@@ -63,7 +63,7 @@ export function parseScenario(source: string, file = '<scenario>'): LoadedScenar
   if (source.trim() === '') fail([{ path: '', message: 'the file is empty, expected a YAML mapping with name, seed, cycles' }]);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     fail(
       doc.errors.map((e) => {

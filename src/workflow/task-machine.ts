@@ -284,7 +284,8 @@ export const taskMachine = setup({
     done: { type: 'final' },
     failed: { type: 'final' },
   },
-  output: ({ context, self }) => taskOutcome(context, self.getSnapshot().value === 'done' ? 'done' : 'failed'),
+  // Every transition into `failed` records a failure, so the context tells the final state.
+  output: ({ context }) => taskOutcome(context, context.failure ? 'failed' : 'done'),
 });
 
 function removedBy(defect: Defect, phaseRemoved: string, round: number): RemovedDefect {

@@ -1,0 +1,52 @@
+import { AspError, errorMessage, isAspError } from '../errors.ts';
+
+/** `asp <command> [options]`: each command lives in its own module, loaded on demand. */
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+type Command = (argv: string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  simulate: { summary: 'run a scenario: asp simulate scenarios/task-a.yaml [--json]', load: async () => (await import('./simulate-command.ts')).runSimulateCommand },
+  listen: { summary: "run one persona's listener (started by the runtimes)", load: async () => (await import('./listen-command.ts')).runListenCommand },
+  probe: { summary: 'PROBE math: asp probe --x 130,650 --y 186,699 --xk 386 [--json]', load: async () => (await import('./probe-command.ts')).runProbeCommand },
+};
+
+export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
+  COMMANDS[name] = { summary, load };
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: asp <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: CommandIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`asp: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (err) {
+    if (isAspError(err)) {
+      io.stderr(`error: ${err.describe()}\n`);
+      return err.exitCode;
+    }
+    io.stderr(`error: ${errorMessage(err)}\n`);
+    if (process.env.ASP_DEBUG) io.stderr(`${(err as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+export function usageError(message: string, hint?: string): AspError {
+  return new AspError('USAGE', message, { exitCode: 2, ...(hint ? { hint } : {}) });
+}

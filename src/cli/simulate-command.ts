@@ -1,0 +1,108 @@
+import { parseArgs } from 'node:util';
+import { renderSummary } from '../report/summary-report.ts';
+import { ProgressLine } from '../report/progress-line.ts';
+import { simulate } from '../runner/simulate.ts';
+import type { CommandIo } from './main.ts';
+import { usageError } from './main.ts';
+
+const HELP = `usage: asp simulate <scenario.yaml> [options]
+
+  --json                 print one JSON summary object as the last stdout line
+  --db <file>            telemetry database (default data/asp_telemetry.db)
+  --runs-dir <dir>       where runs/<runId>/ goes (default runs)
+  --workspaces <dir>     workspace root (default workspaces)
+  --runtime <kind>       process (default) or docker
+  --workspace <mode>     git (default) or none
+  --seed <n>             override the scenario's seed
+  --listeners <n>        listeners per persona
+  --concurrency <n>      jobs one listener processes at once
+  --tasks-in-flight <n>  tasks in flight per cycle
+  --redis <url>          Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
+  --prefix <name>        BullMQ prefix (default: private per run, removed at the end)
+`;
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw usageError(`--${name} must be a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
+export async function runSimulateCommand(argv: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        db: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        workspaces: { type: 'string' },
+        runtime: { type: 'string' },
+        workspace: { type: 'string' },
+        seed: { type: 'string' },
+        listeners: { type: 'string' },
+        concurrency: { type: 'string' },
+        'tasks-in-flight': { type: 'string' },
+        redis: { type: 'string' },
+        prefix: { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw usageError((err as Error).message, 'see `asp simulate --help`');
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw usageError('give exactly one scenario file', 'e.g. `npm run simulate scenarios/task-a.yaml`');
+  if (values.runtime && values.runtime !== 'process' && values.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${values.runtime}"`);
+  if (values.workspace && values.workspace !== 'git' && values.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${values.workspace}"`);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr(`\n${signal}: stopping — no new tasks; finishing in-flight steps and cleaning up (again to force)\n`);
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = new ProgressLine();
+  try {
+    const result = await simulate({
+      scenarioFile: file,
+      layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
+      ...(values.redis ? { redisUrl: values.redis } : {}),
+      ...(values.runtime ? { runtime: values.runtime as 'process' | 'docker' } : {}),
+      ...(values.workspace ? { workspace: values.workspace as 'git' | 'none' } : {}),
+      ...(values.seed !== undefined ? { seed: /^-?\d+$/.test(values.seed) ? Number(values.seed) : values.seed } : {}),
+      listenersPerPersona: positiveInt('listeners', values.listeners),
+      listenerConcurrency: positiveInt('concurrency', values.concurrency),
+      taskConcurrency: positiveInt('tasks-in-flight', values['tasks-in-flight']),
+      ...(values.prefix ? { queuePrefix: values.prefix } : {}),
+      ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · cycle ${p.cycle}/${p.cycles} ${p.cycleName}${p.lastTask ? ` · ${p.lastTask}` : ''}`),
+    });
+    progress.clear();
+    if (values.json) io.stdout(`${JSON.stringify(result.summary)}\n`);
+    else io.stdout(renderSummary(result.summary));
+    if (result.status === 'interrupted') return 130;
+    return result.status === 'completed' ? 0 : 1;
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,324 @@
+import { mkdirSync } from 'node:fs';
+import { createActor, toPromise } from 'xstate';
+import { AspError } from '../errors.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { WORKER_PERSONAS } from '../personas.ts';
+import { relativeSizeTables, proxySizeFromParts, type ProbeHistoryPoint, type RelativeSizeTable } from '../probe/index.ts';
+import { StepDispatcher } from '../queue/step-dispatcher.ts';
+import type { RuntimeKind } from '../runtime/agent-runtime.ts';
+import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
+import { createRuntime } from '../runtime/runtime-factory.ts';
+import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
+import type { Scenario } from '../scenario/scenario-schema.ts';
+import { planCycles, type PlannedTask } from '../scenario/task-plan.ts';
+import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { taskMachine } from '../workflow/task-machine.ts';
+import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { OutcomeDigest } from './outcome-digest.ts';
+import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
+import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
+import { scheduleCycle } from './sim-calendar.ts';
+import { combineObservers, type RunObserver } from './run-observer.ts';
+import { queueStepActors } from './step-actors.ts';
+
+export interface SimulateOptions {
+  scenarioFile: string;
+  /** A scenario already loaded (skips reading the file). */
+  loaded?: LoadedScenario;
+  layout?: LayoutOptions;
+  redisUrl?: string;
+  runtime?: RuntimeKind;
+  workspace?: 'git' | 'none';
+  seed?: string | number;
+  listenersPerPersona?: number;
+  listenerConcurrency?: number;
+  taskConcurrency?: number;
+  /** BullMQ prefix; default a private one per run, removed at the end. */
+  queuePrefix?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Recorder, reports, metrics: see run-observer.ts. */
+  observers?: RunObserver[];
+  logLevel?: string;
+}
+
+export interface Progress {
+  cycle: number;
+  cycles: number;
+  cycleName: string;
+  done: number;
+  failed: number;
+  total: number;
+  inFlight: number;
+  lastTask?: string;
+}
+
+export interface SimulationResult {
+  runId: string;
+  status: 'completed' | 'failed' | 'interrupted';
+  digest: string;
+  summary: RunSummary;
+  layout: RunLayout;
+}
+
+/** The PROBE history window: the most recent points passed to an estimate. */
+const HISTORY_WINDOW = 200;
+
+/**
+ * Runs a scenario end to end: validates it (before writing anything), finds
+ * Redis, starts the listeners, drives one task machine per task through the
+ * persona queues cycle by cycle, and writes telemetry as results arrive.
+ */
+export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  const loaded = options.loaded ?? loadScenarioFile(options.scenarioFile);
+  const scenario = resolveScenario(loaded.scenario, options);
+  const tables = relativeSizeTables(scenario.history.parts);
+  const cycles = planCycles(scenario);
+  checkParts(cycles.flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
+
+  const redis: RedisHandle = await acquireRedis(options.redisUrl);
+  const layout = runLayout(options.layout);
+  const { runId } = layout;
+  mkdirSync(layout.runDir, { recursive: true });
+  const logger = createLogger({ file: layout.logFile, level: options.logLevel, base: { runId } });
+  const log = logger.child({ component: 'runner' });
+  const started = Date.now();
+  const prefix = options.queuePrefix ?? `asp-${runId}`;
+  const privatePrefix = options.queuePrefix === undefined;
+  const runtime = createRuntime(scenario.runtime);
+  const store = new SqliteTelemetryStore(layout.dbPath);
+  let dispatcher: StepDispatcher | undefined;
+  const summary = new RunSummaryBuilder(runId, loaded, scenario, layout);
+  const digest = new OutcomeDigest();
+  const observe = combineObservers(options.observers ?? [], (err, hook) => log.warn({ err, hook }, 'run observer failed'));
+  let status: SimulationResult['status'] = 'failed';
+  let result: SimulationResult | undefined;
+  try {
+    store.migrate();
+    store.createRun({
+      runId,
+      scenarioName: scenario.name,
+      scenarioFile: loaded.file,
+      scenarioHash: loaded.hash,
+      seed: String(scenario.seed),
+      runtime: scenario.runtime,
+      workspaceMode: scenario.workspace,
+      engineVersion: ENGINE_VERSION,
+      options: { workflow: scenario.workflow, listeners: scenario.listeners, prefix },
+      startedAt: new Date(started).toISOString(),
+    });
+    observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
+    log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, redis: redis.private ? 'private' : 'shared' }, 'run started');
+    await runtime.start({
+      runId,
+      redisUrl: redis.url,
+      queuePrefix: prefix,
+      personas: WORKER_PERSONAS,
+      listenersPerPersona: scenario.listeners.perPersona,
+      concurrency: scenario.listeners.concurrency,
+      workspaceRoot: layout.workspaceRoot,
+      runDir: layout.runDir,
+      onLog: (persona, line) => forwardListenerLog(logger, persona, line),
+      onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    dispatcher = new StepDispatcher({
+      redisUrl: redis.url,
+      prefix,
+      personas: WORKER_PERSONAS,
+      attempts: scenario.workflow.stepAttempts,
+      backoffMs: scenario.workflow.stepBackoffMs,
+      timeoutMs: scenario.workflow.stepTimeoutMs,
+      logger: log,
+    });
+    await dispatcher.ready();
+    const active = dispatcher;
+    const actors = queueStepActors({
+      runId,
+      scenario,
+      workspaceMode: scenario.workspace,
+      dispatch: (persona, jobId, job, signal) => active.dispatch(persona, jobId, job, signal),
+      onDispatch: (request, jobId, job) => observe.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
+      onResult: (request, jobId, envelope) => {
+        observe.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, envelope });
+        store.recordStep({ runId, taskId: request.taskId, round: request.round, jobId, result: envelope.result, meta: envelope.meta, receivedAt: Date.now() });
+        summary.addCost(envelope.result.cost.usd);
+      },
+    });
+    const machine = taskMachine.provide({ actors });
+
+    let history: ProbeHistoryPoint[] = scenario.history.points.map((p) => ({
+      proxySize: p.proxySize,
+      ...(p.planSize !== undefined ? { planSize: p.planSize } : {}),
+      actualSize: p.actualSize,
+      actualMinutes: p.actualMinutes ?? (p.actualHours ?? 0) * 60,
+    }));
+    let clock = 0;
+    const total = cycles.reduce((s, c) => s + c.size, 0);
+    const progress: Progress = { cycle: 0, cycles: cycles.length, cycleName: '', done: 0, failed: 0, total, inFlight: 0 };
+    for (const cycle of cycles) {
+      if (options.signal?.aborted) break;
+      progress.cycle = cycle.index + 1;
+      progress.cycleName = cycle.name;
+      options.onProgress?.({ ...progress });
+      store.recordCycle(runId, cycle.index, cycle.name, cycle.size);
+      const cycleHistory = history.slice(-HISTORY_WINDOW);
+      const outcomes: TaskOutcome[] = [];
+      await runPool(cycle.tasks(), scenario.workflow.concurrency, options.signal, async (planned, index) => {
+        const task = subjectOf(planned, tables);
+        store.recordTaskStart(runId, task);
+        progress.inFlight++;
+        const actor = createActor(machine, { input: { task, maxReviewRounds: scenario.workflow.maxReviewRounds, history: cycleHistory } });
+        actor.subscribe({ error: () => undefined });
+        watchMachine(actor, task.id, observe);
+        actor.start();
+        const outcome = await toPromise(actor);
+        observe.taskFinished(outcome);
+        progress.inFlight--;
+        outcomes[index] = outcome;
+        digest.add(outcome);
+        if (outcome.state === 'done') progress.done++;
+        else progress.failed++;
+        progress.lastTask = outcome.taskId;
+        options.onProgress?.({ ...progress });
+        if (outcome.failure) log.warn({ taskId: outcome.taskId, failure: outcome.failure }, 'task failed');
+      });
+      const calendar = scheduleCycle(outcomes.filter(Boolean), clock);
+      store.batch(() => {
+        outcomes.forEach((o, i) => {
+          const span = calendar.tasks.find((t) => t.taskId === o.taskId) ?? calendar.tasks[i];
+          store.recordTaskOutcome(runId, o, { startMin: span?.startMin ?? clock, endMin: span?.endMin ?? clock });
+        });
+        store.finishCycle(runId, cycle.index, calendar.startMin, calendar.endMin);
+      });
+      summary.addCycle(cycle.index, cycle.name, outcomes, calendar);
+      observe.cycleFinished({ cycle: cycle.index, name: cycle.name, outcomes });
+      clock = calendar.endMin;
+      history = history.concat(outcomes.filter((o) => o.state === 'done' && o.estimate && o.actualSize > 0).map(historyPoint));
+      if (history.length > HISTORY_WINDOW * 2) history = history.slice(-HISTORY_WINDOW);
+    }
+    status = options.signal?.aborted ? 'interrupted' : progress.failed > 0 ? 'failed' : 'completed';
+  } catch (err) {
+    log.error({ err }, 'run failed');
+    status = options.signal?.aborted ? 'interrupted' : 'failed';
+    summary.setError(err);
+    throw err;
+  } finally {
+    const wallMs = Date.now() - started;
+    const final = summary.build(status, digest.value(), wallMs);
+    await cleanup(log, [
+      ['runtime', () => runtime.close()],
+      ['queues', async () => privatePrefix && dispatcher && (await dispatcher.obliterate())],
+      ['dispatcher', async () => dispatcher?.close()],
+      ['store', async () => {
+        store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
+        store.close();
+      }],
+      ['redis', () => redis.close()],
+    ]);
+    await observe.runEnded({ summary: final, status, digest: final.digest });
+    log.info({ status, wallMs, digest: final.digest }, 'run ended');
+    result = { runId, status, digest: final.digest, summary: final, layout };
+  }
+  return result;
+}
+
+function resolveScenario(scenario: Scenario, options: SimulateOptions): Scenario {
+  return {
+    ...scenario,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.workspace ? { workspace: options.workspace } : {}),
+    workflow: { ...scenario.workflow, ...(options.taskConcurrency ? { concurrency: options.taskConcurrency } : {}) },
+    listeners: {
+      perPersona: options.listenersPerPersona ?? scenario.listeners.perPersona,
+      concurrency: options.listenerConcurrency ?? scenario.listeners.concurrency,
+    },
+  };
+}
+
+function subjectOf(task: PlannedTask, tables: Record<string, RelativeSizeTable>): TaskSubject {
+  const proxySize = task.parts && task.parts.length > 0 ? Math.round(proxySizeFromParts(tables, task.parts).total * 10) / 10 : (task.proxySize ?? 0);
+  return { id: task.id, title: task.title, cycle: task.cycle, requirements: task.requirements, proxySize };
+}
+
+/** Fails fast, before anything is written, when a part names a proxy type with no table. */
+function checkParts(tasks: PlannedTask[], tables: Record<string, RelativeSizeTable>, file: string): void {
+  for (const task of tasks) {
+    for (const part of task.parts ?? []) {
+      if (!tables[part.type]) {
+        throw new AspError('SCENARIO_INVALID', `${file}: task "${task.id}" part "${part.name}" has proxy type "${part.type}", but history.parts has no parts of that type`, {
+          exitCode: 2,
+          hint: `add historical parts of type "${part.type}" under history.parts, or use one of: ${Object.keys(tables).join(', ') || '(none: give the task a proxySize)'}`,
+        });
+      }
+    }
+  }
+}
+
+function historyPoint(o: TaskOutcome): ProbeHistoryPoint {
+  return { proxySize: o.estimate?.proxySize ?? 0, planSize: o.estimate?.size.projected ?? 0, actualSize: o.actualSize, actualMinutes: o.actualMinutes };
+}
+
+/** Runs `work` over a stream of items with at most `limit` in flight; stops taking new items on abort. */
+export async function runPool<T>(items: Iterable<T>, limit: number, signal: AbortSignal | undefined, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  let index = 0;
+  let failure: unknown;
+  const lane = async () => {
+    for (;;) {
+      if (signal?.aborted || failure !== undefined) return;
+      const next = iterator.next();
+      if (next.done) return;
+      const i = index++;
+      try {
+        await work(next.value, i);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
+  if (failure !== undefined) throw failure;
+}
+
+/** Reports every event the task machine processes, with the state it led to. */
+function watchMachine(actor: ReturnType<typeof createActor<typeof taskMachine>>, taskId: string, observe: Required<RunObserver>): void {
+  let pending: { type: string; [key: string]: unknown } | undefined;
+  actor.system.inspect((ev) => {
+    if (ev.type === '@xstate.event' && ev.actorRef === actor && !ev.event.type.startsWith('xstate.init')) pending = ev.event as typeof pending;
+    if (ev.type === '@xstate.snapshot' && ev.actorRef === actor && pending) {
+      const snapshot = actor.getSnapshot();
+      observe.machineEvent({ taskId, event: pending, state: String(snapshot.value), round: snapshot.context.round });
+      pending = undefined;
+    }
+  });
+}
+
+function forwardListenerLog(logger: Logger, persona: string, line: Record<string, unknown> | string): void {
+  if (typeof line === 'string') {
+    logger.info({ component: 'listener', persona }, line);
+    return;
+  }
+  const { level, msg, time: _time, pid: _pid, hostname: _host, ...rest } = line;
+  const fields = { component: 'listener', ...rest, persona };
+  const text = typeof msg === 'string' ? msg : 'listener';
+  const n = typeof level === 'number' ? level : 30;
+  if (n >= 50) logger.error(fields, text);
+  else if (n >= 40) logger.warn(fields, text);
+  else if (n >= 30) logger.info(fields, text);
+  else logger.debug(fields, text);
+}
+
+async function cleanup(log: Logger, steps: Array<[string, () => Promise<unknown>]>): Promise<void> {
+  for (const [name, step] of steps) {
+    const t0 = Date.now();
+    try {
+      await step();
+      log.debug({ step: name, ms: Date.now() - t0 }, 'cleanup step done');
+    } catch (err) {
+      log.warn({ err, step: name }, 'cleanup step failed');
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { fromPromise } from 'xstate';
+import { AspError } from '../errors.ts';
+import type { PersonaName } from '../personas.ts';
+import type { StepJob } from '../queue/job-schema.ts';
+import { stepJobId, type StepEnvelope } from '../queue/job-schema.ts';
+import type { Scenario } from '../scenario/scenario-schema.ts';
+import type {
+  AcceptRequest,
+  AcceptResult,
+  DefineRequest,
+  DefineResult,
+  EstimateRequest,
+  EstimateResult,
+  ImplementRequest,
+  ImplementResult,
+  ReviewRequest,
+  ReviewResult,
+  StepRequest,
+  StepResult,
+} from '../workflow/task-types.ts';
+import { STEP_PERSONA } from '../workflow/task-types.ts';
+
+/** Sends one step to its persona and returns the validated result envelope. */
+export type Dispatch = (persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal) => Promise<StepEnvelope>;
+
+export interface StepActorContext {
+  runId: string;
+  scenario: Scenario;
+  workspaceMode: 'git' | 'none';
+  dispatch: Dispatch;
+  /** Called with every job before it is sent. */
+  onDispatch?: (request: StepRequest, jobId: string, job: StepJob) => void;
+  /** Called with every result before the machine sees it (the telemetry writer, the recorder). */
+  onResult: (request: StepRequest, jobId: string, envelope: StepEnvelope) => void;
+}
+
+/** Builds the job a listener receives for one step. */
+export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 'workspaceMode'>, request: StepRequest): StepJob {
+  const persona = STEP_PERSONA[request.step];
+  return {
+    v: 1,
+    runId: ctx.runId,
+    seed: ctx.scenario.seed,
+    persona,
+    workspace: { mode: ctx.workspaceMode, dir: `${ctx.runId}/${request.taskId}` },
+    model: { [persona]: ctx.scenario.personas[persona] },
+    request,
+  };
+}
+
+/** The real step actors: each step is one job on its persona's queue. */
+export function queueStepActors(ctx: StepActorContext) {
+  const actor = <Req extends StepRequest, Res extends StepResult>() =>
+    fromPromise<Res, Req>(async ({ input, signal }) => {
+      const persona = STEP_PERSONA[input.step];
+      const jobId = stepJobId(ctx.runId, input.taskId, input.step, input.round);
+      const job = buildStepJob(ctx, input);
+      ctx.onDispatch?.(input, jobId, job);
+      const envelope = await ctx.dispatch(persona, jobId, job, signal);
+      if (envelope.result.step !== input.step) {
+        throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
+      }
+      ctx.onResult(input, jobId, envelope);
+      return envelope.result as Res;
+    });
+  return {
+    define: actor<DefineRequest, DefineResult>(),
+    estimate: actor<EstimateRequest, EstimateResult>(),
+    implement: actor<ImplementRequest, ImplementResult>(),
+    review: actor<ReviewRequest, ReviewResult>(),
+    accept: actor<AcceptRequest, AcceptResult>(),
+  };
+}

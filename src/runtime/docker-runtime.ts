@@ -1,0 +1,444 @@
+import { chown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AspError, errorMessage, isAspError } from '../errors.ts';
+import { identityEnv, type PersonaName } from '../personas.ts';
+import { waitForListeners } from '../queue/listener-registry.ts';
+import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-runtime.ts';
+import { DockerClient } from './docker-client.ts';
+import { ensureImage } from './docker-image-builder.ts';
+
+/**
+ * Runs each persona listener in its own container of asp-platform:latest:
+ * host networking (the listeners reach Redis on 127.0.0.1 like the host does),
+ * the persona's identity in the environment, the host's workspace root
+ * bind-mounted at /app/workspaces, a non-root user (1000 by default).
+ *
+ * Every container is labelled asp.managed=true, asp.run-id, asp.persona and its
+ * owner (host, pid). At start, containers left by crashed runs are removed
+ * (the reaper); close(), a failed start, an abort signal and SIGINT/SIGTERM
+ * stop and remove this run's containers.
+ */
+
+export const LABEL_MANAGED = 'asp.managed';
+export const LABEL_RUN_ID = 'asp.run-id';
+export const LABEL_PERSONA = 'asp.persona';
+export const LABEL_LISTENER_ID = 'asp.listener-id';
+export const LABEL_OWNER_HOST = 'asp.owner-host';
+export const LABEL_OWNER_PID = 'asp.owner-pid';
+
+/** Container path of the shared workspace root (ASP_IN_CONTAINER=true uses it). */
+export const CONTAINER_WORKSPACE_ROOT = '/app/workspaces';
+const CONTAINER_HOME = '/home/asp';
+
+export interface ReadyWaitOptions {
+  redisUrl: string;
+  prefix: string;
+  personas: readonly PersonaName[];
+  perPersona: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** A reason when a listener died, else null. */
+  isAlive: () => string | null;
+}
+export type ReadyWaiter = (options: ReadyWaitOptions) => Promise<void>;
+
+/** Public options; every field is optional (defaults in brackets). */
+export interface DockerRuntimeOptions {
+  /** Image to run [ASP_DOCKER_IMAGE or asp-platform:latest]. */
+  image?: string;
+  /** 'auto' builds the image when missing or stale (docker/build-image.sh); 'never' uses it as is ['auto']. */
+  build?: 'auto' | 'never';
+  /** Build from the registry-free base [undefined: the build script detects it; ASP_OFFLINE=1 means true]. */
+  offline?: boolean;
+  /** Container user "uid:gid" [1000:1000; a non-root host user other than 1000 gets its own uid:gid]. */
+  user?: string;
+  /** Seconds between SIGTERM and SIGKILL when stopping a container [10]. */
+  stopGraceSeconds?: number;
+  /** Restarts of a listener that dies after it was ready [3]. */
+  maxRestarts?: number;
+  /** Remove containers of crashed runs at start [true]. */
+  reapOrphans?: boolean;
+  /** Stop and remove the containers on SIGINT/SIGTERM, then let the signal go on [true]. */
+  handleSignals?: boolean;
+  /** The listener command [node src/cli/asp.js listen --persona <p>]. */
+  command?: (persona: PersonaName, listenerId: string) => string[];
+  /** Readiness check [waitForListeners: Redis heartbeats]. */
+  waitReady?: ReadyWaiter;
+  client?: DockerClient;
+  /** Progress lines (image build, reaped orphans) [dropped]. */
+  onProgress?: (line: string) => void;
+}
+
+interface ResolvedOptions {
+  image: string;
+  build: 'auto' | 'never';
+  offline: boolean | undefined;
+  user: string;
+  stopGraceSeconds: number;
+  maxRestarts: number;
+  reapOrphans: boolean;
+  handleSignals: boolean;
+  command: (persona: PersonaName, listenerId: string) => string[];
+  waitReady: ReadyWaiter;
+  onProgress: (line: string) => void;
+}
+
+function defaultUser(): string {
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if (uid === undefined || gid === undefined || uid === 0 || uid === 1000) return '1000:1000';
+  return `${uid}:${gid}`;
+}
+
+function resolveOptions(o: DockerRuntimeOptions): ResolvedOptions {
+  return {
+    image: o.image ?? process.env.ASP_DOCKER_IMAGE ?? 'asp-platform:latest',
+    build: o.build ?? 'auto',
+    offline: o.offline ?? (process.env.ASP_OFFLINE === '1' ? true : undefined),
+    user: o.user ?? defaultUser(),
+    stopGraceSeconds: o.stopGraceSeconds ?? 10,
+    maxRestarts: o.maxRestarts ?? 3,
+    reapOrphans: o.reapOrphans ?? true,
+    handleSignals: o.handleSignals ?? true,
+    command: o.command ?? ((persona) => ['node', 'src/cli/asp.js', 'listen', '--persona', persona]),
+    waitReady:
+      o.waitReady ??
+      (async (w) => {
+        await waitForListeners(w.redisUrl, w.prefix, w.personas, w.perPersona, {
+          timeoutMs: w.timeoutMs,
+          signal: w.signal,
+          isAlive: w.isAlive,
+        });
+      }),
+    onProgress: o.onProgress ?? (() => undefined),
+  };
+}
+
+/** Run ids of this process's runtimes that are open: never reaped. */
+const openRuns = new Set<string>();
+
+export interface ReapCandidate {
+  state: string;
+  labels: Record<string, string>;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether a managed container belongs to a run that is no longer alive: its
+ * owner process on this host is gone (or is this process and the run is
+ * closed); for owners on other hosts or unknown owners, the container has
+ * stopped. Running containers of live runs are never touched.
+ */
+export function isOrphan(
+  c: ReapCandidate,
+  here: { host: string; pid: number; openRuns: ReadonlySet<string>; pidAlive: (pid: number) => boolean },
+): boolean {
+  const runId = c.labels[LABEL_RUN_ID];
+  if (runId !== undefined && here.openRuns.has(runId)) return false;
+  const ownerPid = Number(c.labels[LABEL_OWNER_PID]);
+  if (c.labels[LABEL_OWNER_HOST] === here.host && Number.isInteger(ownerPid) && ownerPid > 0) {
+    return ownerPid === here.pid || !here.pidAlive(ownerPid);
+  }
+  return !['running', 'restarting', 'paused', 'removing'].includes(c.state);
+}
+
+/** A container name for a listener: [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per run. */
+export function containerName(runId: string, persona: PersonaName, index: number, restart = 0): string {
+  const slug = runId.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 64);
+  return `asp-${slug}-${persona}-${index + 1}${restart > 0 ? `-r${restart}` : ''}`;
+}
+
+/** The environment of one listener container. */
+export function listenerEnv(o: RuntimeStartOptions, persona: PersonaName, listenerId: string): Record<string, string> {
+  const env: Record<string, string> = {
+    ...identityEnv(persona),
+    ASP_REDIS_URL: o.redisUrl,
+    ASP_QUEUE_PREFIX: o.queuePrefix,
+    ASP_CONCURRENCY: String(o.concurrency),
+    ASP_LISTENER_ID: listenerId,
+    ASP_RUN_ID: o.runId,
+    ASP_IN_CONTAINER: 'true',
+    HOME: CONTAINER_HOME,
+  };
+  if (process.env.ASP_LOG_LEVEL) env.ASP_LOG_LEVEL = process.env.ASP_LOG_LEVEL;
+  return env;
+}
+
+function parseLine(line: string): Record<string, unknown> | string {
+  if (line.startsWith('{')) {
+    try {
+      const value: unknown = JSON.parse(line);
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // not JSON: passed on as text
+    }
+  }
+  return line;
+}
+
+/** Makes the workspace root exist and be writable by the container user. */
+async function prepareWorkspaceRoot(root: string, user: string): Promise<void> {
+  await mkdir(root, { recursive: true });
+  const [uidText, gidText] = user.split(':');
+  const uid = Number(uidText);
+  const gid = Number(gidText ?? uidText);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) return;
+  if (process.getuid?.() !== 0) return; // a non-root host user runs the containers as itself
+  const walk = async (path: string): Promise<void> => {
+    const st = await lstat(path);
+    if (st.uid !== uid || st.gid !== gid) await chown(path, uid, gid);
+    if (st.isDirectory()) for (const entry of await readdir(path)) await walk(join(path, entry));
+  };
+  await walk(root);
+}
+
+interface Slot {
+  persona: PersonaName;
+  index: number;
+  listenerId: string;
+  name: string;
+  containerId: string;
+  restarts: number;
+  exitCode: number | null | undefined;
+  tail: string[];
+  stopLogs: () => void;
+}
+
+const TAIL_LINES = 20;
+
+export class DockerRuntime implements AgentRuntime {
+  readonly kind = 'docker' as const;
+  private readonly options: ResolvedOptions;
+  private readonly client: DockerClient;
+  private readonly host = hostname();
+  private readonly slots: Slot[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly internal = new AbortController();
+  private start_: RuntimeStartOptions | undefined;
+  private ready = false;
+  private launchedAny = false;
+  private closing: Promise<void> | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    void this.close()
+      .catch(() => undefined)
+      .finally(() => {
+        // Nobody else handles the signal: let it do what it would have done.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+  };
+  private readonly onAbort = (): void => {
+    void this.close().catch(() => undefined);
+  };
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.options = resolveOptions(options);
+    this.client = options.client ?? new DockerClient();
+  }
+
+  listeners(): ListenerInfo[] {
+    return this.slots.map((s) => ({ persona: s.persona, id: s.listenerId, containerId: s.containerId }));
+  }
+
+  async start(o: RuntimeStartOptions): Promise<void> {
+    if (this.start_) throw new AspError('INTERNAL', 'DockerRuntime.start() was called twice');
+    if (this.closing) throw new AspError('INTERNAL', 'DockerRuntime.start() after close()');
+    this.start_ = o;
+    openRuns.add(o.runId);
+    if (this.options.handleSignals) {
+      process.on('SIGINT', this.onSignal);
+      process.on('SIGTERM', this.onSignal);
+    }
+    if (o.signal?.aborted) this.onAbort();
+    o.signal?.addEventListener('abort', this.onAbort, { once: true });
+    try {
+      await this.client.ping();
+      if (this.options.reapOrphans) await this.reapOrphans();
+      this.checkInterrupted();
+      await ensureImage({
+        image: this.options.image,
+        build: this.options.build,
+        offline: this.options.offline,
+        client: this.client,
+        onProgress: this.options.onProgress,
+        signal: this.internal.signal,
+      });
+      this.checkInterrupted();
+      await prepareWorkspaceRoot(resolve(o.workspaceRoot), this.options.user);
+      const launches: Promise<void>[] = [];
+      for (const persona of o.personas) {
+        for (let i = 0; i < o.listenersPerPersona; i++) launches.push(this.launch(persona, i));
+      }
+      const results = await Promise.allSettled(launches);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await this.options.waitReady({
+        redisUrl: o.redisUrl,
+        prefix: o.queuePrefix,
+        personas: o.personas,
+        perPersona: o.listenersPerPersona,
+        timeoutMs: o.readyTimeoutMs ?? 90_000,
+        signal: this.internal.signal,
+        isAlive: () => this.deadListener(),
+      });
+      this.checkInterrupted();
+      this.ready = true;
+    } catch (err) {
+      await this.close().catch(() => undefined);
+      if (this.internal.signal.aborted && !isAspError(err)) {
+        throw new AspError('INTERRUPTED', 'interrupted while starting the listener containers', { cause: err });
+      }
+      if (isAspError(err)) throw err;
+      throw new AspError('RUNTIME_FAILED', `starting the listener containers failed: ${errorMessage(err)}`, {
+        cause: err,
+        hint: 'docker logs of the asp-<runId>-* containers tell more; docker/build-image.sh rebuilds the image',
+      });
+    }
+  }
+
+  private checkInterrupted(): void {
+    if (this.internal.signal.aborted) throw new AspError('INTERRUPTED', 'interrupted while starting the listener containers');
+  }
+
+  private deadListener(): string | null {
+    const dead = this.slots.find((s) => s.exitCode !== undefined);
+    if (!dead) return null;
+    const tail = dead.tail.length ? `; last output:\n  ${dead.tail.join('\n  ')}` : '';
+    return `listener ${dead.persona} (container ${dead.name}) exited with code ${dead.exitCode ?? '?'} before it was ready${tail}`;
+  }
+
+  /** Creates and starts one listener container, follows its logs and watches its exit. */
+  private launch(persona: PersonaName, index: number, restarts = 0, slot?: Slot): Promise<void> {
+    const task = this.launchNow(persona, index, restarts, slot);
+    this.pending.add(task);
+    return task.finally(() => this.pending.delete(task));
+  }
+
+  private async launchNow(persona: PersonaName, index: number, restarts: number, existing?: Slot): Promise<void> {
+    const o = this.start_;
+    if (!o) throw new AspError('INTERNAL', 'launch before start');
+    this.launchedAny = true;
+    const listenerId = `docker-${persona}-${index + 1}`;
+    const name = containerName(o.runId, persona, index, restarts);
+    const containerId = await this.client.run({
+      name,
+      image: this.options.image,
+      cmd: this.options.command(persona, listenerId),
+      env: listenerEnv(o, persona, listenerId),
+      user: this.options.user,
+      labels: {
+        [LABEL_MANAGED]: 'true',
+        [LABEL_RUN_ID]: o.runId,
+        [LABEL_PERSONA]: persona,
+        [LABEL_LISTENER_ID]: listenerId,
+        [LABEL_OWNER_HOST]: this.host,
+        [LABEL_OWNER_PID]: String(process.pid),
+      },
+      binds: [{ host: resolve(o.workspaceRoot), container: CONTAINER_WORKSPACE_ROOT }],
+      networkMode: 'host',
+      init: true,
+    });
+    const slot: Slot = existing ?? {
+      persona,
+      index,
+      listenerId,
+      name,
+      containerId,
+      restarts,
+      exitCode: undefined,
+      tail: [],
+      stopLogs: () => undefined,
+    };
+    Object.assign(slot, { name, containerId, restarts, exitCode: undefined });
+    if (!existing) this.slots.push(slot);
+    if (this.closing) return; // close() is waiting for this launch and removes the container
+    const logs = await this.client.followLogs(containerId, (_stream, line) => {
+      slot.tail.push(line);
+      if (slot.tail.length > TAIL_LINES) slot.tail.shift();
+      o.onLog?.(persona, parseLine(line));
+    });
+    slot.stopLogs = logs.stop;
+    void this.client
+      .wait(containerId)
+      .then((code) => this.exited(slot, containerId, code))
+      .catch(() => undefined);
+  }
+
+  private async exited(slot: Slot, containerId: string, code: number | null): Promise<void> {
+    if (slot.containerId !== containerId || this.closing) return;
+    slot.exitCode = code;
+    if (!this.ready) return; // start() reports it through isAlive
+    this.start_?.onListenerExit?.(slot.persona, { code, signal: null });
+    if (slot.restarts >= this.options.maxRestarts) {
+      this.options.onProgress(`listener ${slot.persona} (${slot.name}) exited with code ${code}; no restarts left`);
+      return;
+    }
+    this.options.onProgress(`listener ${slot.persona} (${slot.name}) exited with code ${code}; restarting`);
+    await this.client.stopAndRemove(containerId, 0).catch(() => undefined);
+    if (this.closing) return;
+    await this.launch(slot.persona, slot.index, slot.restarts + 1, slot).catch((err: unknown) => {
+      this.options.onProgress(`restarting listener ${slot.persona} failed: ${errorMessage(err)}`);
+    });
+  }
+
+  /** Removes managed containers of runs that are no longer alive. Returns their names. */
+  async reapOrphans(): Promise<string[]> {
+    const here = { host: this.host, pid: process.pid, openRuns, pidAlive };
+    const managed = await this.client.listByLabels([`${LABEL_MANAGED}=true`]);
+    const orphans = managed.filter((c) => isOrphan(c, here));
+    await Promise.allSettled(orphans.map((c) => this.client.stopAndRemove(c.id, 0)));
+    for (const c of orphans) this.options.onProgress(`removed orphan container ${c.name} of run ${c.labels[LABEL_RUN_ID] ?? '?'}`);
+    return orphans.map((c) => c.name);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.internal.abort();
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    this.start_?.signal?.removeEventListener('abort', this.onAbort);
+    const failures: string[] = [];
+    // 1. Launches in flight finish first, so that no container escapes.
+    await Promise.allSettled([...this.pending]);
+    // 2. Stop and remove every container of this runtime.
+    const stops = await Promise.allSettled(
+      this.slots.map((s) => this.client.stopAndRemove(s.containerId, this.options.stopGraceSeconds)),
+    );
+    stops.forEach((r, i) => {
+      if (r.status === 'rejected') failures.push(`${this.slots[i]?.name ?? '?'}: ${errorMessage(r.reason)}`);
+    });
+    // 3. Log followers end with their containers; stop any that did not.
+    for (const s of this.slots) s.stopLogs();
+    // 4. Anything else labelled with this run id (a replacement created late).
+    const runId = this.start_?.runId;
+    if (runId !== undefined && this.launchedAny) {
+      try {
+        const left = await this.client.listByLabels([`${LABEL_MANAGED}=true`, `${LABEL_RUN_ID}=${runId}`]);
+        const sweeps = await Promise.allSettled(left.map((c) => this.client.stopAndRemove(c.id, 0)));
+        sweeps.forEach((r, i) => {
+          if (r.status === 'rejected') failures.push(`${left[i]?.name ?? '?'}: ${errorMessage(r.reason)}`);
+        });
+      } catch (err) {
+        failures.push(`listing the run's containers: ${errorMessage(err)}`);
+      }
+    }
+    if (runId !== undefined) openRuns.delete(runId);
+    if (failures.length) {
+      throw new AspError('RUNTIME_FAILED', `could not remove every listener container: ${failures.join('; ')}`, {
+        hint: 'docker ps -a --filter label=asp.managed=true lists them; the next start removes orphans',
+      });
+    }
+  }
+}
