@@ -20,6 +20,7 @@ import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
 import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
 import { scheduleCycle } from './sim-calendar.ts';
 import { combineObservers, type RunObserver } from './run-observer.ts';
+import { defaultObservers } from './default-observers.ts';
 import { queueStepActors } from './step-actors.ts';
 
 export interface SimulateOptions {
@@ -38,7 +39,7 @@ export interface SimulateOptions {
   queuePrefix?: string;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
-  /** Recorder, reports, metrics: see run-observer.ts. */
+  /** Recorder, reports, metrics (see run-observer.ts); default: defaultObservers(). */
   observers?: RunObserver[];
   logLevel?: string;
 }
@@ -91,7 +92,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   let dispatcher: StepDispatcher | undefined;
   const summary = new RunSummaryBuilder(runId, loaded, scenario, layout);
   const digest = new OutcomeDigest();
-  const observe = combineObservers(options.observers ?? [], (err, hook) => log.warn({ err, hook }, 'run observer failed'));
+  const observe = combineObservers(options.observers ?? defaultObservers(), (err, hook) => log.warn({ err, hook }, 'run observer failed'));
   let status: SimulationResult['status'] = 'failed';
   let result: SimulationResult | undefined;
   try {
