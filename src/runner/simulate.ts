@@ -3,7 +3,7 @@ import { createActor, toPromise } from 'xstate';
 import { AspError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { WORKER_PERSONAS } from '../personas.ts';
-import { relativeSizeTables, proxySizeFromParts, type ProbeHistoryPoint, type RelativeSizeTable } from '../probe/index.ts';
+import { relativeSizeTables, type RelativeSizeTable } from '../probe/index.ts';
 import { StepDispatcher } from '../queue/step-dispatcher.ts';
 import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
@@ -13,7 +13,7 @@ import type { Scenario } from '../scenario/scenario-schema.ts';
 import { planCycles, type PlannedTask } from '../scenario/task-plan.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import { taskMachine } from '../workflow/task-machine.ts';
-import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+import type { TaskOutcome } from '../workflow/task-types.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { OutcomeDigest } from './outcome-digest.ts';
 import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
@@ -22,6 +22,9 @@ import { scheduleCycle } from './sim-calendar.ts';
 import { combineObservers, type RunObserver } from './run-observer.ts';
 import { defaultObservers } from './default-observers.ts';
 import { queueStepActors } from './step-actors.ts';
+import { watchMachine } from './machine-watch.ts';
+import { ProbeHistory } from './probe-history.ts';
+import { subjectOf } from './task-subject.ts';
 
 export interface SimulateOptions {
   scenarioFile: string;
@@ -62,9 +65,6 @@ export interface SimulationResult {
   summary: RunSummary;
   layout: RunLayout;
 }
-
-/** The PROBE history window: the most recent points passed to an estimate. */
-const HISTORY_WINDOW = 200;
 
 /**
  * Runs a scenario end to end: validates it (before writing anything), finds
@@ -149,12 +149,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     });
     const machine = taskMachine.provide({ actors });
 
-    let history: ProbeHistoryPoint[] = scenario.history.points.map((p) => ({
-      proxySize: p.proxySize,
-      ...(p.planSize !== undefined ? { planSize: p.planSize } : {}),
-      actualSize: p.actualSize,
-      actualMinutes: p.actualMinutes ?? (p.actualHours ?? 0) * 60,
-    }));
+    const history = new ProbeHistory(scenario);
     let clock = 0;
     const total = cycles.reduce((s, c) => s + c.size, 0);
     const progress: Progress = { cycle: 0, cycles: cycles.length, cycleName: '', done: 0, failed: 0, total, inFlight: 0 };
@@ -164,7 +159,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       progress.cycleName = cycle.name;
       options.onProgress?.({ ...progress });
       store.recordCycle(runId, cycle.index, cycle.name, cycle.size);
-      const cycleHistory = history.slice(-HISTORY_WINDOW);
+      const cycleHistory = history.forCycle();
       const outcomes: TaskOutcome[] = [];
       await runPool(cycle.tasks(), scenario.workflow.concurrency, options.signal, async (planned, index) => {
         const task = subjectOf(planned, tables);
@@ -172,7 +167,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         progress.inFlight++;
         const actor = createActor(machine, { input: { task, maxReviewRounds: scenario.workflow.maxReviewRounds, history: cycleHistory } });
         actor.subscribe({ error: () => undefined });
-        watchMachine(actor, task.id, observe);
+        watchMachine(actor, (w) => observe.machineEvent({ taskId: task.id, ...w }));
         actor.start();
         const outcome = await toPromise(actor);
         observe.taskFinished(outcome);
@@ -196,8 +191,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       summary.addCycle(cycle.index, cycle.name, outcomes, calendar);
       observe.cycleFinished({ cycle: cycle.index, name: cycle.name, outcomes });
       clock = calendar.endMin;
-      history = history.concat(outcomes.filter((o) => o.state === 'done' && o.estimate && o.actualSize > 0).map(historyPoint));
-      if (history.length > HISTORY_WINDOW * 2) history = history.slice(-HISTORY_WINDOW);
+      history.addCycle(outcomes);
     }
     status = options.signal?.aborted ? 'interrupted' : progress.failed > 0 ? 'failed' : 'completed';
   } catch (err) {
@@ -239,11 +233,6 @@ function resolveScenario(scenario: Scenario, options: SimulateOptions): Scenario
   };
 }
 
-function subjectOf(task: PlannedTask, tables: Record<string, RelativeSizeTable>): TaskSubject {
-  const proxySize = task.parts && task.parts.length > 0 ? Math.round(proxySizeFromParts(tables, task.parts).total * 10) / 10 : (task.proxySize ?? 0);
-  return { id: task.id, title: task.title, cycle: task.cycle, requirements: task.requirements, proxySize };
-}
-
 /** Fails fast, before anything is written, when a part names a proxy type with no table. */
 function checkParts(tasks: PlannedTask[], tables: Record<string, RelativeSizeTable>, file: string): void {
   for (const task of tasks) {
@@ -256,10 +245,6 @@ function checkParts(tasks: PlannedTask[], tables: Record<string, RelativeSizeTab
       }
     }
   }
-}
-
-function historyPoint(o: TaskOutcome): ProbeHistoryPoint {
-  return { proxySize: o.estimate?.proxySize ?? 0, planSize: o.estimate?.size.projected ?? 0, actualSize: o.actualSize, actualMinutes: o.actualMinutes };
 }
 
 /** Runs `work` over a stream of items with at most `limit` in flight; stops taking new items on abort. */
@@ -282,19 +267,6 @@ export async function runPool<T>(items: Iterable<T>, limit: number, signal: Abor
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
   if (failure !== undefined) throw failure;
-}
-
-/** Reports every event the task machine processes, with the state it led to. */
-function watchMachine(actor: ReturnType<typeof createActor<typeof taskMachine>>, taskId: string, observe: Required<RunObserver>): void {
-  let pending: { type: string; [key: string]: unknown } | undefined;
-  actor.system.inspect((ev) => {
-    if (ev.type === '@xstate.event' && ev.actorRef === actor && !ev.event.type.startsWith('xstate.init')) pending = ev.event as typeof pending;
-    if (ev.type === '@xstate.snapshot' && ev.actorRef === actor && pending) {
-      const snapshot = actor.getSnapshot();
-      observe.machineEvent({ taskId, event: pending, state: String(snapshot.value), round: snapshot.context.round });
-      pending = undefined;
-    }
-  });
 }
 
 function forwardListenerLog(logger: Logger, persona: string, line: Record<string, unknown> | string): void {
