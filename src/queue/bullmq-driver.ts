@@ -48,6 +48,28 @@ export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean>
   }
 }
 
+/**
+ * Job counts of one queue under a prefix, without a StepQueue (health checks).
+ * Fails rather than waits when Redis does not answer within `timeoutMs`.
+ */
+export async function queueJobCounts(url: string, prefix: string, name: string, timeoutMs = 3000): Promise<Record<string, number>> {
+  const queue = new Queue(name, {
+    prefix,
+    connection: { ...(connectionOptions(url) as object), connectTimeout: timeoutMs, retryStrategy: () => null } as ConnectionOptions,
+  });
+  queue.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return await Promise.race([queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'), timeout]);
+  } finally {
+    clearTimeout(timer);
+    await queue.close().catch(() => undefined);
+  }
+}
+
 /** A plain Redis client for small commands (heartbeats, cleanup, stats). */
 export class RedisClient {
   private readonly client: Redis;
@@ -166,9 +188,11 @@ export class StepQueue {
 
   /** The stored outcome of a finished job, when it is still in Redis. */
   async outcome(jobId: string): Promise<{ state: string; returnValue?: unknown; failedReason?: string } | null> {
+    // State first: a job read before its state would miss a result written in between.
+    const state = await this.queue.getJobState(jobId);
+    if (state === 'unknown') return null;
     const job = await Job.fromId(this.queue, jobId);
     if (!job) return null;
-    const state = await job.getState();
     return { state, returnValue: job.returnvalue, failedReason: job.failedReason };
   }
 

@@ -63,12 +63,12 @@ export function parseScenario(source: string, file = '<scenario>'): LoadedScenar
   if (source.trim() === '') fail([{ path: '', message: 'the file is empty, expected a YAML mapping with name, seed, cycles' }]);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     fail(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { path: '', line: pos?.line, column: pos?.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+        return { path: '', line: pos?.line, column: pos?.col, message: `YAML syntax: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` };
       }),
     );
   }
