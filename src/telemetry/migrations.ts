@@ -141,6 +141,30 @@ CREATE INDEX tasks_by_cycle ON tasks(run_id, cycle_no);
 CREATE INDEX defects_by_task ON defect_log(run_id, task_id);
 `,
   },
+  {
+    version: 2,
+    name: 'run_metrics view and runs by start time',
+    // One row per run with the figures the admin's run list shows (kept in
+    // SQL so every reader, not just the dashboard, gets the same numbers).
+    sql: `
+CREATE INDEX runs_by_started ON runs(started_at);
+CREATE VIEW run_metrics AS
+SELECT r.run_id, r.scenario_name, r.scenario_file, r.seed, r.runtime, r.workspace_mode, r.engine_version,
+  r.status, r.started_at, r.ended_at, r.wall_ms, r.digest,
+  (SELECT COUNT(*) FROM cycles c WHERE c.run_id = r.run_id) AS cycles,
+  (SELECT COUNT(*) FROM tasks t WHERE t.run_id = r.run_id) AS tasks,
+  (SELECT COUNT(*) FROM tasks t WHERE t.run_id = r.run_id AND t.state = 'done') AS tasks_done,
+  (SELECT COUNT(*) FROM tasks t WHERE t.run_id = r.run_id AND t.state = 'failed') AS tasks_failed,
+  (SELECT COALESCE(SUM(t.review_rounds), 0) FROM tasks t WHERE t.run_id = r.run_id) AS review_rounds,
+  (SELECT COALESCE(MAX(c.sim_end_min), 0) FROM cycles c WHERE c.run_id = r.run_id) AS sim_minutes,
+  (SELECT COUNT(*) FROM defect_log d WHERE d.run_id = r.run_id) AS defects_injected,
+  (SELECT COUNT(*) FROM defect_log d WHERE d.run_id = r.run_id AND d.phase_removed IS NOT NULL) AS defects_removed,
+  (SELECT COUNT(*) FROM defect_log d WHERE d.run_id = r.run_id AND d.escaped = 1) AS defects_escaped,
+  (SELECT COUNT(*) FROM step_results s WHERE s.run_id = r.run_id) AS steps,
+  (SELECT COALESCE(SUM(s.cost_usd), 0) FROM step_results s WHERE s.run_id = r.run_id) AS cost_usd
+FROM runs r;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

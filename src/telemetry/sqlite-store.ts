@@ -37,7 +37,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return row.v ?? 0;
   }
 
-  migrate(): MigrationReport {
+  /** Applies the pending migrations (up to `to`, default the latest), after a backup of an existing schema. */
+  migrate(options: { to?: number } = {}): MigrationReport {
     const from = this.schemaVersion();
     if (from > LATEST_SCHEMA_VERSION) {
       throw new AspError('DATABASE_TOO_NEW', `${this.path} is at schema version ${from}, newer than this engine knows (${LATEST_SCHEMA_VERSION})`, {
@@ -45,7 +46,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
         hint: 'upgrade the engine, or point --db at another database file',
       });
     }
-    const pending = MIGRATIONS.filter((m) => m.version > from);
+    const target = options.to ?? LATEST_SCHEMA_VERSION;
+    const pending = MIGRATIONS.filter((m) => m.version > from && m.version <= target);
     if (pending.length === 0) return { from, to: from, applied: [] };
     let backup: string | undefined;
     if (from > 0 && existsSync(this.path)) {
@@ -60,7 +62,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
       })();
     }
-    return { from, to: LATEST_SCHEMA_VERSION, applied: pending.map((m) => m.version), ...(backup ? { backup } : {}) };
+    return { from, to: this.schemaVersion(), applied: pending.map((m) => m.version), ...(backup ? { backup } : {}) };
   }
 
   createRun(run: RunRecord): void {
@@ -176,6 +178,17 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   countRows(table: 'tasks' | 'step_results' | 'time_log' | 'defect_log' | 'size_log' | 'estimates' | 'cycles', runId: string): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+  }
+
+  /** True when a write transaction can start (the file and its folder are writable and not locked for long). */
+  writable(): boolean {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Read-only SQL for reports and tests. */
