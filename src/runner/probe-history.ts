@@ -4,6 +4,8 @@ import type { TaskOutcome } from '../workflow/task-types.ts';
 
 /** The PROBE history window: the most recent points passed to an estimate. */
 export const HISTORY_WINDOW = 200;
+/** Of each cycle, the tasks (in plan order) whose done outcomes may enter the window. */
+export const TAIL_TASKS = HISTORY_WINDOW * 2;
 
 /**
  * The PROBE history a run's estimates see: the scenario's seeded history,
@@ -27,9 +29,14 @@ export class ProbeHistory {
     return this.points.slice(-HISTORY_WINDOW);
   }
 
-  /** Adds a finished cycle's outcomes (indexed by plan order; holes are skipped). */
-  addCycle(outcomes: readonly TaskOutcome[]): void {
-    this.points = this.points.concat(outcomes.filter((o) => o.state === 'done' && o.estimate && o.actualSize > 0).map(historyPoint));
+  /**
+   * Adds a finished cycle's outcomes, indexed by plan order (holes are
+   * skipped). Only the cycle's last TAIL_TASKS tasks can reach the window, so
+   * only those are read: a lean run keeps just them and gets the same history.
+   */
+  addCycle(outcomes: ReadonlyArray<TaskOutcome | undefined>): void {
+    const tail = outcomes.slice(-TAIL_TASKS).filter((o): o is TaskOutcome => o !== undefined);
+    this.points = this.points.concat(tail.filter((o) => o.state === 'done' && o.estimate && o.actualSize > 0).map(historyPoint));
     if (this.points.length > HISTORY_WINDOW * 2) this.points = this.points.slice(-HISTORY_WINDOW);
   }
 }

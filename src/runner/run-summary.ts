@@ -75,11 +75,29 @@ export interface RunSummary {
 }
 
 const MAX_ROWS = 200;
+/** In lean runs, accuracy is computed over at most the last this-many tasks (plan order) of each cycle and of the run. */
+const LEAN_ACCURACY_WINDOW = 10_000;
 
+interface CycleAccumulator {
+  tasks: number;
+  done: number;
+  failed: number;
+  /** Accuracy records by plan index within the cycle (completion order would vary). */
+  records: AccuracyRecord[];
+  /** Lean runs keep only records from this plan index on. */
+  keepFrom: number;
+}
+
+/**
+ * Builds the run summary one task at a time, so a run never needs to hold
+ * its outcomes: counters, the first rows, and compact accuracy records.
+ */
 export class RunSummaryBuilder {
+  /** Rows of the first MAX_ROWS tasks in plan order, by position. */
   private readonly rows: TaskSummaryRow[] = [];
   private readonly cycles: CycleSummary[] = [];
-  private readonly records: AccuracyRecord[] = [];
+  private records: AccuracyRecord[] = [];
+  private cycle: CycleAccumulator = { tasks: 0, done: 0, failed: 0, records: [], keepFrom: 0 };
   private readonly totals: RunSummary['totals'] = {
     tasks: 0, done: 0, failed: 0, reviewRounds: 0, defectsInjected: 0, defectsFoundInReview: 0,
     defectsFoundInAcceptance: 0, defectsEscaped: 0, reviewYield: null, simMinutes: 0, costUsd: 0,
@@ -91,36 +109,57 @@ export class RunSummaryBuilder {
     private readonly loaded: LoadedScenario,
     private readonly scenario: Scenario,
     private readonly layout: RunLayout,
+    private readonly lean = false,
   ) {}
 
-  addCycle(index: number, name: string, outcomes: readonly TaskOutcome[], calendar: CycleCalendar): void {
-    const cycleRecords: AccuracyRecord[] = [];
-    for (const o of outcomes) {
-      if (!o) continue;
-      this.totals.tasks++;
-      if (o.state === 'done') this.totals.done++;
-      else this.totals.failed++;
-      this.totals.reviewRounds += o.reviewRounds;
-      this.totals.defectsInjected += o.injected.length;
-      this.totals.defectsFoundInReview += o.removed.filter((d) => d.phaseRemoved === 'code-review').length;
-      this.totals.defectsFoundInAcceptance += o.removed.filter((d) => d.phaseRemoved === 'acceptance-test').length;
-      this.totals.defectsEscaped += o.escaped.length;
-      if (o.estimate && o.state === 'done') cycleRecords.push({ estimate: o.estimate, actualSize: o.actualSize, actualMinutes: o.actualMinutes });
-      if (this.rows.length < MAX_ROWS) this.rows.push(row(o));
+  startCycle(size: number): void {
+    this.cycle = { tasks: 0, done: 0, failed: 0, records: [], keepFrom: this.lean ? size - LEAN_ACCURACY_WINDOW : 0 };
+  }
+
+  /**
+   * `index`: the task's place in its cycle's plan; `position`: in the run's
+   * plan. Tables and accuracy read in plan order, never completion order.
+   */
+  addTask(o: TaskOutcome, index: number, position: number): void {
+    const t = this.totals;
+    t.tasks++;
+    this.cycle.tasks++;
+    if (o.state === 'done') {
+      t.done++;
+      this.cycle.done++;
+    } else {
+      t.failed++;
+      this.cycle.failed++;
     }
-    this.records.push(...cycleRecords);
-    this.totals.simMinutes = calendar.endMin;
+    t.reviewRounds += o.reviewRounds;
+    t.defectsInjected += o.injected.length;
+    for (const d of o.removed) {
+      if (d.phaseRemoved === 'code-review') t.defectsFoundInReview++;
+      else if (d.phaseRemoved === 'acceptance-test') t.defectsFoundInAcceptance++;
+    }
+    t.defectsEscaped += o.escaped.length;
+    if (o.estimate && o.state === 'done' && index >= this.cycle.keepFrom) this.cycle.records[index] = compactRecord(o);
+    if (position < MAX_ROWS) this.rows[position] = row(o);
+  }
+
+  /** Closes the current cycle; `calendar` is null in lean runs (no simulated calendar). */
+  finishCycle(index: number, name: string, calendar: CycleCalendar | null): void {
+    const c = this.cycle;
+    const records = c.records.filter(Boolean);
+    this.records = this.records.concat(records);
+    if (this.lean && this.records.length > LEAN_ACCURACY_WINDOW) this.records = this.records.slice(-LEAN_ACCURACY_WINDOW);
+    if (calendar) this.totals.simMinutes = calendar.endMin;
     this.cycles.push({
       cycle: index + 1,
       name,
-      tasks: outcomes.filter(Boolean).length,
-      done: outcomes.filter((o) => o?.state === 'done').length,
-      failed: outcomes.filter((o) => o?.state === 'failed').length,
-      simStartMin: calendar.startMin,
-      simEndMin: calendar.endMin,
-      cycleMinutes: Math.round((calendar.endMin - calendar.startMin) * 10) / 10,
-      utilisation: calendar.utilisation,
-      accuracy: estimationAccuracy(cycleRecords),
+      tasks: c.tasks,
+      done: c.done,
+      failed: c.failed,
+      simStartMin: calendar?.startMin ?? 0,
+      simEndMin: calendar?.endMin ?? 0,
+      cycleMinutes: calendar ? Math.round((calendar.endMin - calendar.startMin) * 10) / 10 : 0,
+      utilisation: calendar?.utilisation ?? { jordan: 0, alex: 0, sarah: 0 },
+      accuracy: estimationAccuracy(records),
     });
   }
 
@@ -134,7 +173,6 @@ export class RunSummaryBuilder {
 
   build(status: RunSummary['status'], digest: string, wallMs: number): RunSummary {
     const t = this.totals;
-    const removedBeforeAcceptance = t.defectsFoundInReview;
     return {
       runId: this.runId,
       scenario: this.scenario.name,
@@ -145,11 +183,16 @@ export class RunSummaryBuilder {
       status,
       digest,
       wallMs,
-      totals: { ...t, reviewYield: t.defectsInjected > 0 ? round(removedBeforeAcceptance / t.defectsInjected, 3) : null, simMinutes: round(t.simMinutes, 1) },
+      totals: {
+        ...t,
+        reviewYield: t.defectsInjected > 0 ? round(t.defectsFoundInReview / t.defectsInjected, 3) : null,
+        simMinutes: round(t.simMinutes, 1),
+        costUsd: round(t.costUsd, 4),
+      },
       cycles: this.cycles,
       accuracy: estimationAccuracy(this.records),
-      tasks: this.rows,
-      tasksListed: this.rows.length,
+      tasks: this.rows.filter(Boolean),
+      tasksListed: this.rows.filter(Boolean).length,
       paths: {
         database: this.layout.dbPath,
         runDir: this.layout.runDir,
@@ -159,6 +202,13 @@ export class RunSummaryBuilder {
       ...(this.error ? { error: this.error } : {}),
     };
   }
+}
+
+/** Only what the accuracy figures read, so thousands of records stay small. */
+function compactRecord(o: TaskOutcome): AccuracyRecord {
+  const e = o.estimate!;
+  const part = (p: typeof e.size) => ({ projected: p.projected, r2: p.r2, intervals: p.intervals.map((i) => ({ percent: i.percent, lpi: i.lpi, upi: i.upi })) });
+  return { estimate: { size: part(e.size), time: part(e.time) }, actualSize: o.actualSize, actualMinutes: o.actualMinutes };
 }
 
 function round(x: number, digits: number): number {

@@ -23,7 +23,7 @@ export interface CycleCalendar {
   utilisation: Record<PersonaName, number>;
 }
 
-export function scheduleCycle(outcomes: readonly TaskOutcome[], startMin: number): CycleCalendar {
+export function scheduleCycle(outcomes: ReadonlyArray<Pick<TaskOutcome, 'taskId' | 'phases'>>, startMin: number): CycleCalendar {
   const free: Record<PersonaName, number> = { jordan: startMin, alex: startMin, sarah: startMin };
   const busy: Record<PersonaName, number> = { jordan: 0, alex: 0, sarah: 0 };
   const next = outcomes.map(() => 0);

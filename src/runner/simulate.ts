@@ -23,7 +23,9 @@ import { combineObservers, type RunObserver } from './run-observer.ts';
 import { defaultObservers } from './default-observers.ts';
 import { queueStepActors } from './step-actors.ts';
 import { watchMachine } from './machine-watch.ts';
-import { ProbeHistory } from './probe-history.ts';
+import { ProbeHistory, TAIL_TASKS } from './probe-history.ts';
+import { runPool } from './task-pool.ts';
+import { TelemetryWriter } from '../telemetry/telemetry-writer.ts';
 import { subjectOf } from './task-subject.ts';
 
 export interface SimulateOptions {
@@ -38,6 +40,13 @@ export interface SimulateOptions {
   listenersPerPersona?: number;
   listenerConcurrency?: number;
   taskConcurrency?: number;
+  /** Open model: tasks started per second (still capped by taskConcurrency). */
+  arrivalRate?: number;
+  /**
+   * Flat memory for huge runs: outcomes are written as tasks finish and not
+   * kept; no simulated calendar; accuracy over the last 10,000 tasks.
+   */
+  lean?: boolean;
   /** BullMQ prefix; default a private one per run, removed at the end. */
   queuePrefix?: string;
   signal?: AbortSignal;
@@ -90,7 +99,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const runtime = createRuntime(scenario.runtime);
   const store = new SqliteTelemetryStore(layout.dbPath);
   let dispatcher: StepDispatcher | undefined;
-  const summary = new RunSummaryBuilder(runId, loaded, scenario, layout);
+  const lean = options.lean ?? false;
+  const summary = new RunSummaryBuilder(runId, loaded, scenario, layout, lean);
+  const writer = new TelemetryWriter(store, runId);
   const digest = new OutcomeDigest();
   const observe = combineObservers(options.observers ?? defaultObservers(), (err, hook) => log.warn({ err, hook }, 'run observer failed'));
   let status: SimulationResult['status'] = 'failed';
@@ -143,7 +154,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       onDispatch: (request, jobId, job) => observe.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => {
         observe.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, envelope });
-        store.recordStep({ runId, taskId: request.taskId, round: request.round, jobId, result: envelope.result, meta: envelope.meta, receivedAt: Date.now() });
+        writer.step({ runId, taskId: request.taskId, round: request.round, jobId, result: envelope.result, meta: envelope.meta, receivedAt: Date.now() });
         summary.addCost(envelope.result.cost.usd);
       },
     });
@@ -153,15 +164,20 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     let clock = 0;
     const total = cycles.reduce((s, c) => s + c.size, 0);
     const progress: Progress = { cycle: 0, cycles: cycles.length, cycleName: '', done: 0, failed: 0, total, inFlight: 0 };
+    let planOffset = 0;
     for (const cycle of cycles) {
       if (options.signal?.aborted) break;
       progress.cycle = cycle.index + 1;
       progress.cycleName = cycle.name;
       options.onProgress?.({ ...progress });
       store.recordCycle(runId, cycle.index, cycle.name, cycle.size);
+      summary.startCycle(cycle.size);
       const cycleHistory = history.forCycle();
+      // Plan-ordered outcomes: all of them for the calendar, or only the tail the history reads (lean).
       const outcomes: TaskOutcome[] = [];
-      await runPool(cycle.tasks(), scenario.workflow.concurrency, options.signal, async (planned, index) => {
+      const keepFrom = lean ? cycle.size - TAIL_TASKS : 0;
+      const pool = { limit: scenario.workflow.concurrency, ...(options.arrivalRate ? { arrivalRate: options.arrivalRate } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+      await runPool(cycle.tasks(), pool, async (planned, index) => {
         const task = subjectOf(planned, tables);
         store.recordTaskStart(runId, task);
         progress.inFlight++;
@@ -172,7 +188,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         const outcome = await toPromise(actor);
         observe.taskFinished(outcome);
         progress.inFlight--;
-        outcomes[index] = outcome;
+        if (index >= keepFrom) outcomes[index] = outcome;
+        if (lean) writer.outcome(outcome, null);
+        summary.addTask(outcome, index, planOffset + index);
         digest.add(outcome);
         if (outcome.state === 'done') progress.done++;
         else progress.failed++;
@@ -180,18 +198,21 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         options.onProgress?.({ ...progress });
         if (outcome.failure) log.warn({ taskId: outcome.taskId, failure: outcome.failure }, 'task failed');
       });
-      const calendar = scheduleCycle(outcomes.filter(Boolean), clock);
-      store.batch(() => {
-        outcomes.forEach((o, i) => {
-          const span = calendar.tasks.find((t) => t.taskId === o.taskId) ?? calendar.tasks[i];
-          store.recordTaskOutcome(runId, o, { startMin: span?.startMin ?? clock, endMin: span?.endMin ?? clock });
+      const finished = outcomes.filter(Boolean);
+      const calendar = lean ? null : scheduleCycle(finished, clock);
+      if (calendar) {
+        finished.forEach((o, i) => {
+          const span = calendar.tasks[i];
+          writer.outcome(o, { startMin: span?.startMin ?? clock, endMin: span?.endMin ?? clock });
         });
-        store.finishCycle(runId, cycle.index, calendar.startMin, calendar.endMin);
-      });
-      summary.addCycle(cycle.index, cycle.name, outcomes, calendar);
-      observe.cycleFinished({ cycle: cycle.index, name: cycle.name, outcomes });
-      clock = calendar.endMin;
+        clock = calendar.endMin;
+      }
+      writer.flush();
+      store.finishCycle(runId, cycle.index, calendar?.startMin ?? null, calendar?.endMin ?? null);
+      summary.finishCycle(cycle.index, cycle.name, calendar);
+      observe.cycleFinished({ cycle: cycle.index, name: cycle.name, outcomes: finished });
       history.addCycle(outcomes);
+      planOffset += cycle.size;
     }
     status = options.signal?.aborted ? 'interrupted' : progress.failed > 0 ? 'failed' : 'completed';
   } catch (err) {
@@ -203,6 +224,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const wallMs = Date.now() - started;
     const final = summary.build(status, digest.value(), wallMs);
     await cleanup(log, [
+      ['writer', async () => writer.flush()],
       ['runtime', () => runtime.close()],
       ['queues', async () => privatePrefix && dispatcher && (await dispatcher.obliterate())],
       ['dispatcher', async () => dispatcher?.close()],
@@ -245,28 +267,6 @@ function checkParts(tasks: PlannedTask[], tables: Record<string, RelativeSizeTab
       }
     }
   }
-}
-
-/** Runs `work` over a stream of items with at most `limit` in flight; stops taking new items on abort. */
-export async function runPool<T>(items: Iterable<T>, limit: number, signal: AbortSignal | undefined, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  const iterator = items[Symbol.iterator]();
-  let index = 0;
-  let failure: unknown;
-  const lane = async () => {
-    for (;;) {
-      if (signal?.aborted || failure !== undefined) return;
-      const next = iterator.next();
-      if (next.done) return;
-      const i = index++;
-      try {
-        await work(next.value, i);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
-  if (failure !== undefined) throw failure;
 }
 
 function forwardListenerLog(logger: Logger, persona: string, line: Record<string, unknown> | string): void {

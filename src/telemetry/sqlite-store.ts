@@ -78,7 +78,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.db.prepare('INSERT OR IGNORE INTO cycles (run_id, cycle_no, name, task_count) VALUES (?, ?, ?, ?)').run(runId, cycleNo, name, taskCount);
   }
 
-  finishCycle(runId: string, cycleNo: number, simStartMin: number, simEndMin: number): void {
+  finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void {
     this.db
       .prepare('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
       .run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
@@ -141,7 +141,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     })();
   }
 
-  recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number }): void {
+  recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -150,7 +150,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
         )
         .run(
           outcome.state, outcome.failure?.reason ?? null, outcome.failure?.message ?? null, outcome.reviewRounds, outcome.actualSize, outcome.actualMinutes,
-          outcome.totalMinutes, sim.startMin, sim.endMin, JSON.stringify(outcome), runId, outcome.taskId,
+          outcome.totalMinutes, sim?.startMin ?? null, sim?.endMin ?? null, JSON.stringify(outcome), runId, outcome.taskId,
         );
       const removed = this.db.prepare('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
       for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);

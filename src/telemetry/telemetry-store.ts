@@ -52,11 +52,12 @@ export interface TelemetryStore {
   schemaVersion(): number;
   createRun(run: RunRecord): void;
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void;
-  finishCycle(runId: string, cycleNo: number, simStartMin: number, simEndMin: number): void;
+  finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void;
   recordTaskStart(runId: string, task: TaskSubject): void;
   /** Stores one step result; returns false when it was already stored (a retried job). */
   recordStep(record: StepRecord): boolean;
-  recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number }): void;
+  /** `sim` is null when the run has no simulated calendar (lean runs). */
+  recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void;
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void;
   /** Runs `fn` in one transaction (batched writes). */
   batch<T>(fn: () => T): T;

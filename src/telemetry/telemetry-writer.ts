@@ -1,0 +1,64 @@
+import type { TaskOutcome } from '../workflow/task-types.ts';
+import type { StepRecord, TelemetryStore } from './telemetry-store.ts';
+
+/**
+ * The run's single database writer. Step results and task outcomes are
+ * buffered and written in one transaction per batch (every `flushMs` or
+ * `maxBatch` records), which keeps SQLite far from the hot path of large
+ * runs. Each step result is still stored exactly once (the store ignores a
+ * repeat of the same task/step/round).
+ */
+export class TelemetryWriter {
+  private steps: StepRecord[] = [];
+  private outcomes: Array<{ outcome: TaskOutcome; sim: { startMin: number; endMin: number } | null }> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private written = 0;
+
+  constructor(
+    private readonly store: TelemetryStore,
+    private readonly runId: string,
+    private readonly options: { flushMs?: number; maxBatch?: number } = {},
+  ) {}
+
+  /** Rows-producing records written so far (steps and outcomes). */
+  get recordsWritten(): number {
+    return this.written;
+  }
+
+  step(record: StepRecord): void {
+    this.steps.push(record);
+    this.schedule();
+  }
+
+  outcome(outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {
+    this.outcomes.push({ outcome, sim });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.steps.length + this.outcomes.length >= (this.options.maxBatch ?? 500)) {
+      this.flush();
+      return;
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.options.flushMs ?? 100);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything buffered in one transaction. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.steps.length === 0 && this.outcomes.length === 0) return;
+    const steps = this.steps;
+    const outcomes = this.outcomes;
+    this.steps = [];
+    this.outcomes = [];
+    this.store.batch(() => {
+      for (const s of steps) this.store.recordStep(s);
+      for (const o of outcomes) this.store.recordTaskOutcome(this.runId, o.outcome, o.sim);
+    });
+    this.written += steps.length + outcomes.length;
+  }
+}
