@@ -1,3 +1,4 @@
+import { Recorder } from '../recording/recorder.ts';
 import type { RunObserver } from './run-observer.ts';
 
 /**
@@ -5,5 +6,5 @@ import type { RunObserver } from './run-observer.ts';
  * feature adds its observer here; callers can still pass their own.
  */
 export function defaultObservers(): RunObserver[] {
-  return [];
+  return [new Recorder()];
 }

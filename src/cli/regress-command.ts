@@ -1,0 +1,99 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderJunit } from '../report/junit-report.ts';
+import { ProgressLine } from '../report/progress-line.ts';
+import { renderRegression } from '../report/regress-report.ts';
+import { DEFAULT_BASELINE_DIR, DEFAULT_REGRESSION_DIR, runRegressionSuite } from '../runner/regression-suite.ts';
+import { metricReference } from '../runner/run-metrics.ts';
+import type { CommandIo } from './main.ts';
+import { usageError } from './main.ts';
+
+const DEFAULT_JUNIT = 'runs/regress-junit.xml';
+
+const HELP = `usage: asp regress [scenario.yaml | folder …] [options]
+
+Runs every regression scenario (default ${DEFAULT_REGRESSION_DIR}/), compares its
+outcome digest and task digests with the committed baseline
+(${DEFAULT_BASELINE_DIR}/<scenario file name>.json) and checks the scenario's
+\`expect:\` thresholds.
+  exit 0  every scenario matches its baseline and meets its thresholds
+  exit 1  a regression: a digest changed, a threshold failed, a run failed
+  exit 2  a setup problem: bad scenario, malformed threshold or baseline
+
+  --update-baselines  rewrite the baselines from these runs (deliberately)
+  --json              print one JSON summary as the last stdout line
+  --junit <file>      JUnit XML for CI (default ${DEFAULT_JUNIT})
+  --baselines <dir>   baseline folder (default ${DEFAULT_BASELINE_DIR})
+  --db <file>         telemetry database (default data/asp_telemetry.db)
+  --runs-dir <dir>    where runs/<runId>/ go (default runs)
+  --workspaces <dir>  workspace root (default workspaces)
+  --redis <url>       Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
+
+Thresholds (k6 style): <metric>[.<aggregate>] <comparator> <number>
+  comparators  <  <=  >  >=  ==  !=
+  aggregates   for [trend] metrics: avg min max med sum count pN p(N)
+  e.g.  review_rounds.p95 <= 2   estimate.in_interval70 >= 0.6   escaped_defects == 0
+
+Metrics:
+${metricReference()}
+`;
+
+export async function runRegressCommand(argv: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'update-baselines': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        junit: { type: 'string' },
+        baselines: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        db: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        workspaces: { type: 'string' },
+        redis: { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw usageError((err as Error).message, 'see `asp regress --help`');
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = new ProgressLine();
+  try {
+    const report = await runRegressionSuite({
+      paths: positionals,
+      ...(values.baselines ? { baselinesDir: values.baselines } : {}),
+      updateBaselines: values['update-baselines'],
+      layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
+      ...(values.redis ? { redisUrl: values.redis } : {}),
+      ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+      signal: controller.signal,
+      onScenario: ({ name, index, total, progress: p }) => {
+        if (p) progress.update(p.done + p.failed, p.total, `tasks · scenario ${index + 1}/${total} ${name}`);
+      },
+    });
+    progress.clear();
+    const junit = values.junit ?? DEFAULT_JUNIT;
+    mkdirSync(dirname(junit), { recursive: true });
+    writeFileSync(junit, renderJunit(report));
+    io.stdout(values.json ? `${JSON.stringify({ ...report, junit })}\n` : renderRegression(report, junit));
+    return report.status === 'pass' ? 0 : 1;
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,139 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { StepJob } from '../queue/job-schema.ts';
+import { taskDigest } from '../runner/outcome-digest.ts';
+import type { RunObserver } from '../runner/run-observer.ts';
+import { STEP_NAMES, type StepName, type TaskOutcome } from '../workflow/task-types.ts';
+import { eventRecord, requestDigest } from './event-record.ts';
+import { RECORDING_FORMAT, type RecordingLine } from './recording-schema.ts';
+
+/** `scheme://user:password@host` → `scheme://***@host`, anywhere in a text. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'\\]+@/gi;
+
+export function scrubSecrets(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1***@');
+}
+
+/**
+ * Writes `runs/<runId>/recording.ndjson` as the run goes: every line is
+ * written (unbuffered) when it happens, so a crashed run leaves a readable
+ * prefix and only a finished run has a footer. Nothing secret goes in: the
+ * header lists the resolved options explicitly (never the Redis URL or the
+ * environment) and every line is scrubbed of URL credentials.
+ */
+export class Recorder implements RunObserver {
+  private fd: number | undefined;
+  private seq = 0;
+  /** Per task, the steps dispatched whose completion event has not come yet (the next step can start first). */
+  private readonly running = new Map<string, Array<{ step: StepName; round: number }>>();
+  private readonly jobs = new Map<string, { step: StepName; round: number }>();
+  private readonly taskDigests: Record<string, string> = {};
+  private taskCount = 0;
+
+  constructor(private readonly fileOverride?: string) {}
+
+  runStarted(info: Parameters<NonNullable<RunObserver['runStarted']>>[0]): void {
+    const file = this.fileOverride ?? info.layout.recordingFile;
+    mkdirSync(dirname(file), { recursive: true });
+    this.fd = openSync(file, 'w');
+    const { scenario, loaded } = info;
+    const source = scrubSecrets(loaded.source);
+    this.write({
+      kind: 'header',
+      format: RECORDING_FORMAT,
+      engineVersion: info.engineVersion,
+      runId: info.runId,
+      startedAt: new Date(info.startedAt).toISOString(),
+      scenario: { name: scenario.name, file: loaded.file, source, hash: loaded.hash, ...(source !== loaded.source ? { redacted: true } : {}) },
+      seed: scenario.seed,
+      options: { runtime: scenario.runtime, workspace: scenario.workspace, workflow: scenario.workflow, listeners: scenario.listeners },
+    });
+  }
+
+  jobDispatched(info: Parameters<NonNullable<RunObserver['jobDispatched']>>[0]): void {
+    const { request } = info.job;
+    const at = { step: request.step, round: request.round };
+    const queue = this.running.get(info.taskId);
+    if (queue) queue.push(at);
+    else this.running.set(info.taskId, [at]);
+    this.jobs.set(info.jobId, at);
+    this.write({
+      kind: 'dispatch',
+      seq: this.seq++,
+      taskId: info.taskId,
+      persona: info.persona,
+      jobId: info.jobId,
+      ...at,
+      request: requestDigest(request),
+      job: jobForRecording(info.job),
+    });
+  }
+
+  resultReceived(info: Parameters<NonNullable<RunObserver['resultReceived']>>[0]): void {
+    const at = this.jobs.get(info.jobId) ?? { step: info.envelope.result.step, round: 0 };
+    this.jobs.delete(info.jobId);
+    this.write({ kind: 'result', seq: this.seq++, taskId: info.taskId, persona: info.persona, jobId: info.jobId, ...at, result: info.envelope.result, meta: info.envelope.meta });
+  }
+
+  machineEvent(info: Parameters<NonNullable<RunObserver['machineEvent']>>[0]): void {
+    const at = this.stepOf(info.taskId, info.event.type);
+    const { type, state, round, output, error } = eventRecord(info);
+    this.write({
+      kind: 'event',
+      seq: this.seq++,
+      taskId: info.taskId,
+      step: at.step,
+      stepRound: at.round,
+      type,
+      state,
+      round,
+      ...(output ? { output } : {}),
+      ...(error ? { error } : {}),
+    });
+  }
+
+  taskFinished(outcome: TaskOutcome): void {
+    this.running.delete(outcome.taskId);
+    this.taskDigests[outcome.taskId] = taskDigest(outcome);
+    this.taskCount++;
+  }
+
+  runEnded(info: Parameters<NonNullable<RunObserver['runEnded']>>[0]): void {
+    if (this.fd === undefined) return;
+    this.write({ kind: 'footer', seq: this.seq++, status: info.status, digest: info.digest, taskCount: this.taskCount, tasks: this.taskDigests, endedAt: new Date().toISOString() });
+    this.close();
+  }
+
+  /** The step whose actor sent `xstate.done.actor.<id>` / `xstate.error.actor.<id>`. */
+  private stepOf(taskId: string, type: string): { step: StepName; round: number } {
+    const actorId = /^xstate\.(?:done|error)\.actor\.(.+)$/.exec(type)?.[1];
+    const queue = this.running.get(taskId) ?? [];
+    const first = queue[0];
+    if (first && (first.step === actorId || (actorId === 'implement' && first.step === 'fix'))) {
+      queue.shift();
+      return first;
+    }
+    const step = STEP_NAMES.find((s) => s === actorId) ?? 'define';
+    return { step, round: first?.round ?? 0 };
+  }
+
+  /** Closes the file without a footer (safe to call twice). */
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
+  }
+
+  private write(line: RecordingLine): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, `${scrubSecrets(JSON.stringify(line))}\n`);
+  }
+}
+
+/** The job as sent, minus the estimate's PROBE history (its length is kept; the request digest covers it). */
+function jobForRecording(job: StepJob): Omit<StepJob, 'request'> & { request: Record<string, unknown> & Pick<StepJob['request'], 'step' | 'taskId' | 'round'> } {
+  if (job.request.step !== 'estimate') return job;
+  const { history, ...rest } = job.request;
+  return { ...job, request: { ...rest, historyPoints: history.length } };
+}
