@@ -186,7 +186,7 @@ export async function runProbeCommand(argv: string[], io: CommandIo): Promise<nu
     }
     const v = parsed.values;
     if (v.help) {
-      io.stdout(USAGE);
+      io.stdout(`${USAGE}\n`);
       return 0;
     }
     const percents = parsePercents(v.percent);
@@ -221,20 +221,20 @@ export async function runProbeCommand(argv: string[], io: CommandIo): Promise<nu
 
     if (v.json) {
       const obj = regression ? { ...regression, ...(estimate ? { estimate } : {}) } : estimate;
-      io.stdout(JSON.stringify(obj));
+      io.stdout(`${JSON.stringify(obj)}\n`);
     } else {
       const parts: string[] = [];
       if (regression) parts.push(regressionTable(regression));
       if (estimate) parts.push(estimateTable(estimate));
-      io.stdout(parts.join('\n\n'));
+      io.stdout(`${parts.join('\n\n')}\n`);
     }
     return 0;
   } catch (err) {
     if (isAspError(err)) {
-      io.stderr(`asp probe: ${err.describe()}`);
+      io.stderr(`asp probe: ${err.describe()}\n`);
       return err.exitCode === 1 ? 2 : err.exitCode;
     }
-    io.stderr(`asp probe: internal error: ${errorMessage(err)}`);
+    io.stderr(`asp probe: internal error: ${errorMessage(err)}\n`);
     return 1;
   }
 }

@@ -8,7 +8,7 @@ import { tableD8History, vectors } from './helpers.ts';
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runProbeCommand(argv, { stdout: (s) => (out += `${s}\n`), stderr: (s) => (err += `${s}\n`) });
+  const code = await runProbeCommand(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
   return { code, out, err };
 }
 
