@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   simulate: { summary: 'run a scenario: asp simulate scenarios/task-a.yaml [--json]', load: async () => (await import('./simulate-command.ts')).runSimulateCommand },
   listen: { summary: "run one persona's listener (started by the runtimes)", load: async () => (await import('./listen-command.ts')).runListenCommand },
   probe: { summary: 'PROBE math: asp probe --x 130,650 --y 186,699 --xk 386 [--json]', load: async () => (await import('./probe-command.ts')).runProbeCommand },
+  admin: { summary: 'migrations, health checks and the dashboard: asp admin [serve|migrate|health|report] [--port 8080]', load: async () => (await import('./admin-command.ts')).runAdminCommand },
   replay: { summary: 'verify a run from its recording: asp replay runs/<runId> [--live] [--json]', load: async () => (await import('./replay-command.ts')).runReplayCommand },
   regress: { summary: 'regression scenarios vs baselines: asp regress [scenarios…] [--json] [--junit f] [--update-baselines]', load: async () => (await import('./regress-command.ts')).runRegressCommand },
 };

@@ -1,4 +1,5 @@
 import { Recorder } from '../recording/recorder.ts';
+import { runReportObserver } from '../admin/run-report.ts';
 import type { RunObserver } from './run-observer.ts';
 
 /**
@@ -6,5 +7,5 @@ import type { RunObserver } from './run-observer.ts';
  * feature adds its observer here; callers can still pass their own.
  */
 export function defaultObservers(): RunObserver[] {
-  return [new Recorder()];
+  return [new Recorder(), runReportObserver()];
 }
