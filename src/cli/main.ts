@@ -15,6 +15,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   admin: { summary: 'migrations, health checks and the dashboard: asp admin [serve|migrate|health|report] [--port 8080]', load: async () => (await import('./admin-command.ts')).runAdminCommand },
   replay: { summary: 'verify a run from its recording: asp replay runs/<runId> [--live] [--json]', load: async () => (await import('./replay-command.ts')).runReplayCommand },
   regress: { summary: 'regression scenarios vs baselines: asp regress [scenarios…] [--json] [--junit f] [--update-baselines]', load: async () => (await import('./regress-command.ts')).runRegressCommand },
+  load: { summary: 'load test: asp load --tasks 10000 [--concurrency n | --arrival-rate r] [--threshold e2e.p95<2s] [--json]', load: async () => (await import('./load-command.ts')).runLoadCommand },
+  bench: { summary: 'throughput benchmark vs a bare BullMQ chain: asp bench [--tasks 2000] [--memory]', load: async () => (await import('./bench-command.ts')).runBenchCommand },
 };
 
 export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {

@@ -1,0 +1,165 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderLoadHtml } from '../report/load-html.ts';
+import { renderLoadSummary } from '../report/load-summary.ts';
+import { ProgressLine } from '../report/progress-line.ts';
+import { loadMetricValues, loadMetricCatalogue } from '../runner/load-metric-names.ts';
+import { LOAD_DEFAULTS, runLoadTest } from '../runner/load-test.ts';
+import { evaluateThresholds, parseThresholds, type ThresholdOutcome } from '../runner/load-thresholds.ts';
+import { loadScenarioFile } from '../scenario/scenario-loader.ts';
+import type { CommandIo } from './main.ts';
+import { usageError } from './main.ts';
+
+const HELP = `usage: asp load --tasks <n> [options]
+
+Load test: runs <n> generated tasks through the persona queues on real Redis
+and listeners, then prints throughput, latency percentiles, queue depth,
+memory and database rows, and writes load.json and load.html.
+
+  --tasks <n>                  tasks to run (default 1000)
+  --concurrency <n>            tasks in flight, closed model (default ${LOAD_DEFAULTS.concurrency})
+  --arrival-rate <r>           open model instead: tasks started per second
+                               (--concurrency then caps tasks in flight; default ${LOAD_DEFAULTS.arrivalCap})
+  --listeners <n>              listeners per persona (default ${LOAD_DEFAULTS.listenersPerPersona})
+  --listener-concurrency <n>   jobs one listener runs at once (default ${LOAD_DEFAULTS.listenerConcurrency})
+  --runtime <kind>             process (default) or docker
+  --workspace <mode>           none (default) or git
+  --seed <s>                   seed (default the template's, else 1)
+  --cycles <n>                 split the tasks over n cycles (default ${LOAD_DEFAULTS.cycles})
+  --size-median <loc>          median proxy size of a task (default 150)
+  --size-sigma <s>             log-normal sigma of the proxy size (default 0.5)
+  --template <scenario.yaml>   take personas, history, workflow limits and seed from a scenario
+  --threshold <expr>           repeatable; e.g. 'e2e.p95<2s', 'errors.rate<0.01',
+                               'throughput.tasks_per_s>50', 'wait.alex.p99<500ms', 'memory.rss_peak<512MB'
+                               (none given: 'errors.count==0'); a failed one makes the exit code 1
+  --list-metrics               print the metric names thresholds accept
+  --json                       print the report as one JSON object on the last stdout line
+  --out <dir>                  where load.json and load.html go (default runs/<runId>/load)
+  --db <file> --runs-dir <dir> --workspaces <dir> --redis <url> --log-level <level>
+
+Exit code 0: every threshold met; 1: a threshold failed; 2: bad options; 130: interrupted.
+`;
+
+const DEFAULT_THRESHOLDS = ['errors.count==0'];
+
+function number(name: string, value: string | undefined, { integer = false, min = 0, exclusive = true } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  const ok = Number.isFinite(n) && (integer ? Number.isInteger(n) : true) && (exclusive ? n > min : n >= min);
+  if (!ok) throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} ${exclusive ? '>' : '≥'} ${min}, got "${value}"`, 'see `asp load --help`');
+  return n;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        tasks: { type: 'string' },
+        concurrency: { type: 'string' },
+        'arrival-rate': { type: 'string' },
+        listeners: { type: 'string' },
+        'listener-concurrency': { type: 'string' },
+        runtime: { type: 'string' },
+        workspace: { type: 'string' },
+        seed: { type: 'string' },
+        cycles: { type: 'string' },
+        'size-median': { type: 'string' },
+        'size-sigma': { type: 'string' },
+        template: { type: 'string' },
+        threshold: { type: 'string', multiple: true },
+        'list-metrics': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        db: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        workspaces: { type: 'string' },
+        redis: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    throw usageError((err as Error).message, 'see `asp load --help`');
+  }
+}
+
+export async function runLoadCommand(argv: string[], io: CommandIo): Promise<number> {
+  const v = parse(argv);
+  if (v.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (v['list-metrics']) {
+    io.stdout(`${loadMetricCatalogue.names().join('\n')}\n`);
+    return 0;
+  }
+  // Everything is checked before anything runs: a bad option or threshold is exit 2 with nothing written.
+  const thresholds = parseThresholds(v.threshold?.length ? v.threshold : DEFAULT_THRESHOLDS, loadMetricCatalogue);
+  const tasks = number('tasks', v.tasks ?? '1000', { integer: true })!;
+  if (tasks > 1_000_000) throw usageError(`--tasks is at most 1000000, got ${tasks}`);
+  if (v.runtime && v.runtime !== 'process' && v.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${v.runtime}"`);
+  if (v.workspace && v.workspace !== 'git' && v.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${v.workspace}"`);
+  const template = v.template ? loadScenarioFile(v.template) : undefined;
+  const options = {
+    tasks,
+    concurrency: number('concurrency', v.concurrency, { integer: true }),
+    arrivalRate: number('arrival-rate', v['arrival-rate']),
+    listenersPerPersona: number('listeners', v.listeners, { integer: true }),
+    listenerConcurrency: number('listener-concurrency', v['listener-concurrency'], { integer: true }),
+    cycles: number('cycles', v.cycles, { integer: true }),
+    sizeMedian: number('size-median', v['size-median']),
+    sizeSigma: number('size-sigma', v['size-sigma'], { exclusive: false }),
+  };
+  const defined = Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as typeof options & { tasks: number };
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    io.stderr(`\n${signal}: stopping — no new tasks; finishing in-flight steps and cleaning up (again to force)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = new ProgressLine();
+  try {
+    const report = await runLoadTest({
+      ...defined,
+      ...(v.runtime ? { runtime: v.runtime as 'process' | 'docker' } : {}),
+      ...(v.workspace ? { workspace: v.workspace as 'git' | 'none' } : {}),
+      ...(v.seed !== undefined ? { seed: /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed } : {}),
+      ...(template ? { template } : {}),
+      layout: { dbPath: v.db, runsDir: v['runs-dir'], workspacesDir: v.workspaces },
+      ...(v.redis ? { redisUrl: v.redis } : {}),
+      ...(v['log-level'] ? { logLevel: v['log-level'] } : {}),
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · ${p.inFlight} in flight${p.cycles > 1 ? ` · cycle ${p.cycle}/${p.cycles}` : ''}`),
+    });
+    progress.clear();
+    const outcomes: ThresholdOutcome[] = evaluateThresholds(thresholds, loadMetricValues(report.metrics, report.database.total));
+    const outDir = resolve(v.out ?? join(report.paths.runDir, 'load'));
+    mkdirSync(outDir, { recursive: true });
+    const files = { json: join(outDir, 'load.json'), html: join(outDir, 'load.html') };
+    const document = { ...report, thresholds: outcomes.map((o) => ({ expression: o.threshold.source, metric: o.threshold.metric, actual: o.actual, bound: o.threshold.value, pass: o.pass })) };
+    writeFileSync(files.json, `${JSON.stringify(document, null, 2)}\n`);
+    writeFileSync(files.html, renderLoadHtml(report, outcomes));
+    if (v.json) io.stdout(`${JSON.stringify({ ...document, files })}\n`);
+    else io.stdout(renderLoadSummary(report, outcomes, files));
+    const failed = outcomes.filter((o) => !o.pass);
+    if (report.status === 'interrupted') return 130;
+    if (failed.length > 0) {
+      io.stderr(`load: ${failed.length} threshold(s) not met: ${failed.map((o) => o.threshold.source).join(', ')}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
