@@ -4,7 +4,8 @@
 //                                          listener's heartbeat key is alive
 //                                          (<ASP_QUEUE_PREFIX>:listeners:<ASP_PERSONA>:<ASP_LISTENER_ID>,
 //                                          see src/queue/listener-registry.ts)
-//   node docker/healthcheck.mjs admin      Redis answers and migrations were applied
+//   node docker/healthcheck.mjs admin      Redis answers, migrations were applied and the
+//                                          dashboard answers on 127.0.0.1:<ASP_ADMIN_PORT or 8080>
 //
 // Talks RESP over a raw socket, so it needs no driver and takes milliseconds.
 // Exit 0 = healthy, 1 = unhealthy (with the reason on stderr).
@@ -86,7 +87,14 @@ if (failed) fail(`redis answered ${failed}`);
 if (checkBeat && replies.at(-1) !== ':1') {
   fail(`no heartbeat from listener ${persona}/${listenerId} under prefix ${prefix}`);
 }
-if (mode === 'admin' && !existsSync('/tmp/asp-admin-migrated')) {
-  fail('migrations have not completed yet');
+if (mode === 'admin') {
+  if (!existsSync('/tmp/asp-admin-migrated')) fail('migrations have not completed yet');
+  const port = Number(process.env.ASP_ADMIN_PORT ?? 8080);
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/runs`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (response.status !== 200) fail(`the dashboard answered ${response.status}`);
+  } catch (err) {
+    fail(`the dashboard does not answer on port ${port}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 process.exit(0);

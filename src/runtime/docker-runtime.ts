@@ -27,6 +27,9 @@ export const LABEL_LISTENER_ID = 'asp.listener-id';
 export const LABEL_OWNER_HOST = 'asp.owner-host';
 export const LABEL_OWNER_PID = 'asp.owner-pid';
 
+/** The persona image (docker/build-image.sh builds it; compose.yml runs it). */
+export const DEFAULT_IMAGE = 'asp-platform:latest';
+
 /** Container path of the shared workspace root (ASP_IN_CONTAINER=true uses it). */
 export const CONTAINER_WORKSPACE_ROOT = '/app/workspaces';
 const CONTAINER_HOME = '/home/asp';
@@ -93,7 +96,7 @@ function defaultUser(): string {
 
 function resolveOptions(o: DockerRuntimeOptions): ResolvedOptions {
   return {
-    image: o.image ?? process.env.ASP_DOCKER_IMAGE ?? 'asp-platform:latest',
+    image: o.image ?? process.env.ASP_DOCKER_IMAGE ?? DEFAULT_IMAGE,
     build: o.build ?? 'auto',
     offline: o.offline ?? (process.env.ASP_OFFLINE === '1' ? true : undefined),
     user: o.user ?? defaultUser(),
