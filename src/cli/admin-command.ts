@@ -114,7 +114,7 @@ async function serve(o: {
 }): Promise<number> {
   const port = parsePort(o.values.port ?? process.env.ASP_ADMIN_PORT ?? String(DEFAULT_ADMIN_PORT));
   const host = o.values.host ?? process.env.ASP_ADMIN_HOST ?? DEFAULT_ADMIN_HOST;
-  const logger = createLogger({ level: o.values['log-level'], base: { component: 'admin' } });
+  const logger = createLogger({ level: o.values['log-level'] });
   const report = migrate(o.dbPath);
   if (report.applied.length > 0) o.io.stdout(`migrated ${o.dbPath} v${report.from} → v${report.to}${report.backup ? ` (backup ${report.backup})` : ''}\n`);
   const { startAdminServer } = await import('../admin/dashboard-server.ts');

@@ -30,8 +30,18 @@
     const box = document.getElementById('health');
     try {
       const report = await getJson('api/health');
-      box.innerHTML = report.checks
-        .map((c) => `<span class="pill ${V.esc(c.status)}" title="${V.esc(c.detail)}">${V.esc(c.name)}</span>`)
+      // One pill per group (redis, database, listeners, queues): the worst status, details on hover.
+      const rank = { ok: 0, warn: 1, down: 2 };
+      const groups = new Map();
+      for (const c of report.checks) groups.set(c.group, [...(groups.get(c.group) || []), c]);
+      box.innerHTML = [...groups]
+        .map(([group, checks]) => {
+          const worst = checks.reduce((w, c) => (rank[c.status] > rank[w] ? c.status : w), 'ok');
+          const ok = checks.filter((c) => c.status === 'ok').length;
+          const text = checks.length > 1 ? `${group} ${ok}/${checks.length}` : group;
+          const title = checks.map((c) => `${c.name}: ${c.status} — ${c.detail}`).join('\n');
+          return `<span class="pill ${V.esc(worst)}" title="${V.esc(title)}">${V.esc(text)}</span>`;
+        })
         .join('');
     } catch (err) {
       box.innerHTML = `<span class="pill down" title="${V.esc(err.message)}">health unavailable</span>`;

@@ -67,7 +67,16 @@
           y: { beginAtZero: true, title: { display: true, text: cap === 'size' ? 'added & modified LOC' : 'development minutes' } },
         },
         plugins: {
-          legend: { position: 'top', align: 'end', labels: { usePointStyle: true } },
+          legend: {
+            position: 'top',
+            align: 'end',
+            labels: {
+              usePointStyle: true,
+              // The actual dots are coloured by interval hit; the legend shows them neutral.
+              generateLabels: (chart) =>
+                Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => (l.text === 'actual' ? { ...l, fillStyle: '#6b7280', strokeStyle: '#ffffff' } : l)),
+            },
+          },
           tooltip: {
             callbacks: {
               title: (items) => {
@@ -87,7 +96,7 @@
     const labels = cycles.map((c) => data.cycles.find((x) => x.cycle === c.cycle)?.name ?? `Cycle ${c.cycle}`);
     const line = (label, cap, p, color, dash) => ({
       label, data: cycles.map((c) => rate(c.accuracy, cap, p)), borderColor: color, backgroundColor: color,
-      borderDash: dash, spanGaps: true, tension: 0.25, pointRadius: 4, borderWidth: 2.5,
+      borderDash: dash, spanGaps: true, tension: 0, pointRadius: 4, borderWidth: 2.5,
     });
     const target = (p) => ({
       label: `${p} % target`, data: cycles.map(() => p), borderColor: p === 70 ? '#6b7280' : '#c0c4cc', borderDash: [2, 4], borderWidth: 1.5, pointRadius: 0, backgroundColor: p === 70 ? '#6b7280' : '#c0c4cc',
@@ -119,7 +128,7 @@
           { label: 'cycle time (h)', data: c.map((x) => hours(x.cycleMinutes)), backgroundColor: alpha('#2563eb', 0.75), borderRadius: 4, order: 2 },
           { label: 'mean task lead time (h)', data: c.map((x) => hours(x.meanTaskMinutes)), backgroundColor: alpha('#93c5fd', 0.9), borderRadius: 4, order: 3 },
           { type: 'line', label: 'review rounds per task', data: c.map((x) => (x.tasks ? Math.round((x.reviewRounds / x.tasks) * 100) / 100 : null)),
-            yAxisID: 'y1', borderColor: '#f59e0b', backgroundColor: '#f59e0b', pointRadius: 4, borderWidth: 2.5, tension: 0.25, order: 1 },
+            yAxisID: 'y1', borderColor: '#f59e0b', backgroundColor: '#f59e0b', pointRadius: 4, borderWidth: 2.5, tension: 0, order: 1 },
         ],
       },
       options: {
