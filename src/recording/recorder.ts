@@ -27,6 +27,8 @@ export class Recorder implements RunObserver {
   /** Per task, the steps dispatched whose completion event has not come yet (the next step can start first). */
   private readonly running = new Map<string, Array<{ step: StepName; round: number }>>();
   private readonly jobs = new Map<string, { step: StepName; round: number }>();
+  /** Dispatch lines held back until the previous step's event is written, so the file reads in causal order. */
+  private readonly deferred = new Map<string, RecordingLine[]>();
   private readonly taskDigests: Record<string, string> = {};
   private taskCount = 0;
 
@@ -53,26 +55,33 @@ export class Recorder implements RunObserver {
   jobDispatched(info: Parameters<NonNullable<RunObserver['jobDispatched']>>[0]): void {
     const { request } = info.job;
     const at = { step: request.step, round: request.round };
-    const queue = this.running.get(info.taskId);
-    if (queue) queue.push(at);
-    else this.running.set(info.taskId, [at]);
+    const queue = this.running.get(info.taskId) ?? [];
+    this.running.set(info.taskId, queue);
+    // XState starts the next step's actor before it reports the event that led there:
+    // hold the dispatch back until that event is written.
+    const waiting = queue.length > 0;
+    queue.push(at);
     this.jobs.set(info.jobId, at);
-    this.write({
+    const line: RecordingLine = {
       kind: 'dispatch',
-      seq: this.seq++,
+      seq: 0,
       taskId: info.taskId,
       persona: info.persona,
       jobId: info.jobId,
       ...at,
       request: requestDigest(request),
       job: jobForRecording(info.job),
-    });
+    };
+    if (!waiting) return this.write(line);
+    const held = this.deferred.get(info.taskId);
+    if (held) held.push(line);
+    else this.deferred.set(info.taskId, [line]);
   }
 
   resultReceived(info: Parameters<NonNullable<RunObserver['resultReceived']>>[0]): void {
     const at = this.jobs.get(info.jobId) ?? { step: info.envelope.result.step, round: 0 };
     this.jobs.delete(info.jobId);
-    this.write({ kind: 'result', seq: this.seq++, taskId: info.taskId, persona: info.persona, jobId: info.jobId, ...at, result: info.envelope.result, meta: info.envelope.meta });
+    this.write({ kind: 'result', seq: 0, taskId: info.taskId, persona: info.persona, jobId: info.jobId, ...at, result: info.envelope.result, meta: info.envelope.meta });
   }
 
   machineEvent(info: Parameters<NonNullable<RunObserver['machineEvent']>>[0]): void {
@@ -80,7 +89,7 @@ export class Recorder implements RunObserver {
     const { type, state, round, output, error } = eventRecord(info);
     this.write({
       kind: 'event',
-      seq: this.seq++,
+      seq: 0,
       taskId: info.taskId,
       step: at.step,
       stepRound: at.round,
@@ -90,9 +99,11 @@ export class Recorder implements RunObserver {
       ...(output ? { output } : {}),
       ...(error ? { error } : {}),
     });
+    this.flushDeferred(info.taskId);
   }
 
   taskFinished(outcome: TaskOutcome): void {
+    this.flushDeferred(outcome.taskId);
     this.running.delete(outcome.taskId);
     this.taskDigests[outcome.taskId] = taskDigest(outcome);
     this.taskCount++;
@@ -100,8 +111,16 @@ export class Recorder implements RunObserver {
 
   runEnded(info: Parameters<NonNullable<RunObserver['runEnded']>>[0]): void {
     if (this.fd === undefined) return;
-    this.write({ kind: 'footer', seq: this.seq++, status: info.status, digest: info.digest, taskCount: this.taskCount, tasks: this.taskDigests, endedAt: new Date().toISOString() });
+    for (const taskId of [...this.deferred.keys()]) this.flushDeferred(taskId);
+    this.write({ kind: 'footer', seq: 0, status: info.status, digest: info.digest, taskCount: this.taskCount, tasks: this.taskDigests, endedAt: new Date().toISOString() });
     this.close();
+  }
+
+  private flushDeferred(taskId: string): void {
+    const held = this.deferred.get(taskId);
+    if (!held) return;
+    this.deferred.delete(taskId);
+    for (const line of held) this.write(line);
   }
 
   /** The step whose actor sent `xstate.done.actor.<id>` / `xstate.error.actor.<id>`. */
@@ -125,8 +144,10 @@ export class Recorder implements RunObserver {
     closeSync(fd);
   }
 
+  /** Writes one line now, numbered in file order. */
   private write(line: RecordingLine): void {
     if (this.fd === undefined) return;
+    if (line.kind !== 'header') line.seq = this.seq++;
     writeSync(this.fd, `${scrubSecrets(JSON.stringify(line))}\n`);
   }
 }

@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
+import { readRecording } from '../../../src/recording/recording-reader.ts';
+import { replayRecording } from '../../../src/recording/replayer.ts';
+import { inProcessRun, SMALL_SCENARIO } from './in-process-run.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'asp-replay-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function io() {
+  const out = { stdout: '', stderr: '' };
+  return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
+}
+
+/** Rewrites the first line matching `pick`, changing it with `change`; returns its 1-based line number. */
+function editLine(file: string, pick: (line: Record<string, any>) => boolean, change: (line: Record<string, any>) => void): number {
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  const index = lines.findIndex((l) => pick(JSON.parse(l)));
+  expect(index).toBeGreaterThan(0);
+  const line = JSON.parse(lines[index]!);
+  change(line);
+  lines[index] = JSON.stringify(line);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return index + 1;
+}
+
+describe('replay of an in-process recording', () => {
+  it('re-drives every task and matches every transition and digest', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const report = await replayRecording(await readRecording(run.file));
+    expect(report.status).toBe('match');
+    expect(report.tasks).toBe(6);
+    expect(report.digest).toEqual({ expected: run.digest, actual: run.digest });
+    expect(report.events).toBeGreaterThanOrEqual(6 * 5);
+  });
+
+  it('reports a flipped review verdict at exactly the event that consumed it', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    let target: { taskId: string; round: number } | undefined;
+    const resultLine = editLine(
+      run.file,
+      (l) => l.kind === 'result' && l.step === 'review' && l.taskId === 'gamma',
+      (l) => {
+        l.result.verdict = l.result.verdict === 'approved' ? 'changes_requested' : 'approved';
+        target = { taskId: l.taskId, round: l.round };
+      },
+    );
+    const recording = await readRecording(run.file);
+    const expectedEvent = recording.tasks.get(target!.taskId)!.events.find((e) => e.step === 'review' && e.stepRound === target!.round)!;
+    const report = await replayRecording(recording);
+    expect(report.status).toBe('diverged');
+    expect(report.divergence).toMatchObject({ kind: 'event', taskId: 'gamma', step: 'review', round: target!.round, line: expectedEvent.line, resultLine });
+    expect(report.divergence!.expected).toContain('xstate.done.actor.review');
+    expect(report.divergence!.expected).not.toEqual(report.divergence!.actual);
+
+    const { out, io: cli } = io();
+    expect(await main(['replay', run.file], cli)).toBe(1);
+    expect(out.stdout).toContain(`${run.file}:${expectedEvent.line}`);
+    expect(out.stdout).toContain('task gamma, step review');
+  });
+
+  it('reports a changed number in an implement result (same states, different output)', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    editLine(run.file, (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'beta', (l) => void (l.result.minutes += 1));
+    const report = await replayRecording(await readRecording(run.file));
+    expect(report.divergence).toMatchObject({ kind: 'event', taskId: 'beta', step: 'implement', round: 0 });
+    expect(report.divergence!.expected).toMatch(/→ reviewing \(round 0\), output [0-9a-f]{12}/);
+  });
+
+  it('reports a task digest that does not match the footer', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const footerLine = editLine(run.file, (l) => l.kind === 'footer', (l) => void (l.tasks.alpha = '0'.repeat(64)));
+    const report = await replayRecording(await readRecording(run.file));
+    expect(report.divergence).toMatchObject({ kind: 'task-digest', taskId: 'alpha', line: footerLine, expected: '0'.repeat(64) });
+  });
+
+  it('reports the root cause, not its consequences in later steps and cycles', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    // alpha's actual size changes its review request and cycle 2's PROBE history too; the first line is alpha's implement event.
+    editLine(run.file, (l) => l.kind === 'footer', (l) => void l);
+    editLine(run.file, (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'alpha', (l) => void (l.result.size.addedModified += 7));
+    const report = await replayRecording(await readRecording(run.file));
+    // The first difference is alpha's own implement event (cycle 1), before any later-cycle request.
+    expect(report.divergence).toMatchObject({ kind: 'event', taskId: 'alpha', step: 'implement' });
+  });
+
+  it('reports a step request the machine now builds differently', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const line = editLine(run.file, (l) => l.kind === 'dispatch' && l.step === 'estimate' && l.taskId === 'gamma', (l) => void (l.request = 'f'.repeat(64)));
+    const report = await replayRecording(await readRecording(run.file));
+    expect(report.divergence).toMatchObject({ kind: 'request', taskId: 'gamma', step: 'estimate', round: 0, line });
+    expect(report.divergence!.expected).toBe(`estimate round 0 request ${'f'.repeat(12)}`);
+  });
+
+  it('replays failed steps by rethrowing the recorded error', async () => {
+    const run = await inProcessRun(SMALL_SCENARIO, dir, { failStep: (job) => (job.request.taskId === 'beta' && job.request.step === 'review' ? 'listener sarah crashed' : undefined) });
+    const recording = await readRecording(run.file);
+    const failed = recording.tasks.get('beta')!.events.at(-1)!;
+    expect(failed).toMatchObject({ type: 'xstate.error.actor.review', state: 'failed', step: 'review', error: { message: 'listener sarah crashed' } });
+    const report = await replayRecording(recording);
+    expect(report.status).toBe('match');
+    expect(report.digest.actual).toBe(run.digest);
+  });
+});
