@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createLogger } from '../logger.ts';
 import { PERSONA_IDENTITIES } from '../personas.ts';
 import { PersonaListener } from '../queue/persona-listener.ts';
+import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { DEFAULT_REDIS_URL } from '../runtime/private-redis.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
@@ -28,7 +29,14 @@ const ListenerEnvSchema = z.object({
  */
 export async function runListenCommand(argv: string[], _io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { persona: { type: 'string' } }, strict: true });
-  const env = ListenerEnvSchema.safeParse({ ...process.env, ...(values.persona ? { ASP_PERSONA: values.persona } : {}) });
+  // ASP_REDIS_URL_FILE (the persona's own credentials, a 0600 file or a container secret) wins over ASP_REDIS_URL.
+  let redisUrl: string | undefined;
+  try {
+    redisUrl = readSecretEnv(process.env, 'ASP_REDIS_URL');
+  } catch (err) {
+    throw usageError(`cannot read ASP_REDIS_URL_FILE ${process.env.ASP_REDIS_URL_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'the runtime writes that file before it starts the listener; check the path and its permissions');
+  }
+  const env = ListenerEnvSchema.safeParse({ ...process.env, ASP_REDIS_URL: redisUrl, ...(values.persona ? { ASP_PERSONA: values.persona } : {}) });
   if (!env.success) {
     throw usageError(`listener configuration is invalid: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'set ASP_PERSONA (jordan|alex|sarah) or pass --persona');
   }

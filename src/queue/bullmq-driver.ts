@@ -105,6 +105,26 @@ export class RedisClient {
     return keys.length === 0 ? [] : this.client.mget(...keys);
   }
 
+  /** Creates or replaces an ACL user (Redis 6+); `rules` as ACL SETUSER takes them. */
+  async aclSetUser(name: string, rules: readonly string[]): Promise<void> {
+    await this.client.call('ACL', 'SETUSER', name, ...rules);
+  }
+
+  /** Deletes ACL users (and disconnects their clients); returns how many existed. */
+  async aclDelUser(...names: string[]): Promise<number> {
+    return names.length === 0 ? 0 : Number(await this.client.call('ACL', 'DELUSER', ...names));
+  }
+
+  /** The names of the server's ACL users. */
+  async aclUsers(): Promise<string[]> {
+    return (await this.client.call('ACL', 'USERS')) as string[];
+  }
+
+  /** One raw command (isolation tests use it to prove what a user may not do). */
+  async command(name: string, ...args: Array<string | number>): Promise<unknown> {
+    return this.client.call(name, ...args);
+  }
+
   async usedMemoryBytes(): Promise<number> {
     const info = await this.client.info('memory');
     const match = /used_memory:(\d+)/.exec(info);

@@ -11,6 +11,13 @@ export type RuntimeKind = 'process' | 'docker';
 export interface RuntimeStartOptions {
   runId: string;
   redisUrl: string;
+  /**
+   * Per persona, a file holding the Redis URL its listeners use (their own ACL
+   * user, see persona-credentials.ts). Given to a listener as ASP_REDIS_URL_FILE
+   * (a container mounts it as a secret) instead of ASP_REDIS_URL; personas
+   * without a file get `redisUrl`.
+   */
+  redisUrlFiles?: Partial<Record<PersonaName, string>>;
   queuePrefix: string;
   personas: readonly PersonaName[];
   /** Listener processes (or containers) per persona. */

@@ -39,13 +39,14 @@ export class ProcessRuntime implements AgentRuntime {
       const identity = PERSONA_IDENTITIES[persona];
       const home = resolve(options.runDir, 'home', persona);
       await configureGitIdentity(home, identity.gitName, identity.gitEmail);
+      const urlFile = options.redisUrlFiles?.[persona];
       for (let i = 1; i <= options.listenersPerPersona; i++) {
         const id = `${persona}-${i}`;
         const env: NodeJS.ProcessEnv = {
           ...Object.fromEntries(PASS_THROUGH.flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]]] : []))),
           ...identityEnv(persona),
           HOME: home,
-          ASP_REDIS_URL: options.redisUrl,
+          ...(urlFile ? { ASP_REDIS_URL_FILE: resolve(urlFile) } : { ASP_REDIS_URL: options.redisUrl }),
           ASP_QUEUE_PREFIX: options.queuePrefix,
           ASP_CONCURRENCY: String(options.concurrency),
           ASP_LISTENER_ID: id,
