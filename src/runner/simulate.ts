@@ -7,6 +7,7 @@ import { relativeSizeTables, type RelativeSizeTable } from '../probe/index.ts';
 import { StepDispatcher } from '../queue/step-dispatcher.ts';
 import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
+import { provisionPersonaCredentials, type PersonaCredentials } from '../runtime/persona-credentials.ts';
 import { createRuntime } from '../runtime/runtime-factory.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
@@ -99,6 +100,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const runtime = createRuntime(scenario.runtime);
   const store = new SqliteTelemetryStore(layout.dbPath);
   let dispatcher: StepDispatcher | undefined;
+  let credentials: PersonaCredentials | undefined;
   const lean = options.lean ?? false;
   const summary = new RunSummaryBuilder(runId, loaded, scenario, layout, lean);
   const writer = new TelemetryWriter(store, runId);
@@ -122,9 +124,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     });
     observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
     log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, redis: redis.private ? 'private' : 'shared' }, 'run started');
+    credentials = await provisionPersonaCredentials({ redisUrl: redis.url, prefix, runId, runDir: layout.runDir, personas: WORKER_PERSONAS, logger: log });
     await runtime.start({
       runId,
       redisUrl: redis.url,
+      redisUrlFiles: credentials.urlFiles(),
       queuePrefix: prefix,
       personas: WORKER_PERSONAS,
       listenersPerPersona: scenario.listeners.perPersona,
@@ -226,6 +230,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     await cleanup(log, [
       ['writer', async () => writer.flush()],
       ['runtime', () => runtime.close()],
+      ['credentials', async () => credentials?.close()],
       ['queues', async () => privatePrefix && dispatcher && (await dispatcher.obliterate())],
       ['dispatcher', async () => dispatcher?.close()],
       ['store', async () => {
