@@ -18,6 +18,21 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const SCREENSHOT = join(REPO, 'runs', 'dashboard.png');
 const CANVASES = ['chart-estimates', 'chart-hitrate', 'chart-cycletime', 'chart-phases', 'chart-defects', 'chart-throughput'];
 
+// The page's globals, typed just enough for the functions run in the browser (tsconfig has no DOM lib).
+declare const document: { body: { dataset: Record<string, string | undefined> } };
+interface PageCanvas {
+  id: string;
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+interface PageChart {
+  canvas: PageCanvas;
+  data: { datasets: Array<{ label?: string; data: unknown[] }> };
+  options: { scales: { y: { title: { text: string } } } };
+}
+type PageGlobals = { Chart: { instances: Record<string, PageChart>; getChart(id: string): PageChart } };
+
 if (!HAVE_CHROMIUM) {
   console.warn(`\n*** dashboard.browser.test.ts NOT RUN: no chromium at ${CHROMIUM} (apt-get install chromium, or set ASP_CHROMIUM) ***\n`);
 }
@@ -38,7 +53,7 @@ interface ChartInfo {
 /** What chart.js drew on each canvas of the page. */
 function charts(page: Page): Promise<ChartInfo[]> {
   return page.evaluate(() => {
-    const w = window as unknown as { Chart: { instances: Record<string, { canvas: HTMLCanvasElement; data: { datasets: Array<{ label?: string; data: unknown[] }> } }> } };
+    const w = globalThis as unknown as PageGlobals;
     return Object.values(w.Chart.instances).map((chart) => {
       const canvas = chart.canvas;
       const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -97,7 +112,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in chromium (playwright-core)', () =>
   it('renders every plot with data for the selected run, switches runs, and saves a screenshot', async () => {
     const { page, errors } = await open(`${admin.url}#${six.runId}`);
     expect(await page.evaluate(() => document.body.dataset.ready)).toBe(six.runId);
-    const options = await page.locator('#run-select option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    const options = await page.locator('#run-select option').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
     expect(options).toEqual([one.runId, six.runId]);
     expectPlotsWithData(await charts(page), six.summary.totals.tasks);
     expect(await page.locator('#kpis .kpi').count()).toBe(6);
@@ -110,7 +125,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in chromium (playwright-core)', () =>
 
     await page.click('#est-toggle button[data-cap="time"]');
     const axis = await page.evaluate(() => {
-      const w = window as unknown as { Chart: { getChart(id: string): { options: { scales: { y: { title: { text: string } } } } } } };
+      const w = globalThis as unknown as PageGlobals;
       return w.Chart.getChart('chart-estimates').options.scales.y.title.text;
     });
     expect(axis).toBe('development minutes');

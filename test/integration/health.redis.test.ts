@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkHealth, type HealthReport } from '../../src/admin/health-checks.ts';
 import { queueJobCounts, RedisClient, StepConsumer, StepQueue } from '../../src/queue/bullmq-driver.ts';
 import { Heartbeat } from '../../src/queue/listener-registry.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src/telemetry/migrations.ts';
 import { SqliteTelemetryStore } from '../../src/telemetry/sqlite-store.ts';
 import { REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
 
@@ -45,7 +46,7 @@ describe('admin health checks (real Redis, real SQLite)', () => {
     const result = await runCli(['admin', 'health', '--db', temp.dbPath, '--redis', DOWN_REDIS]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/redis\s+✖ DOWN\s+no answer at redis:\/\/127\.0\.0\.1:1/);
-    expect(result.stdout).toMatch(/database\s+✔ ok\s+writable, schema v2/);
+    expect(result.stdout).toMatch(new RegExp(`database\\s+✔ ok\\s+writable, schema v${LATEST_SCHEMA_VERSION} \\(latest\\)`));
     expect(result.stdout).toContain('UNHEALTHY');
 
     const json = await runCli(['admin', 'health', '--json', '--checks', 'redis', '--db', temp.dbPath, '--redis', DOWN_REDIS]);
@@ -59,7 +60,7 @@ describe('admin health checks (real Redis, real SQLite)', () => {
     temp = migratedDb(1);
     const behind = await checkHealth({ dbPath: temp.dbPath, redisUrl: REDIS_URL, prefix: 'unused', groups: ['database'] });
     expect(behind.ok).toBe(false);
-    expect(behind.checks[0]?.detail).toMatch(/schema v1, latest is v2 \(run `asp admin migrate`\)/);
+    expect(behind.checks[0]?.detail).toBe(`schema v1, latest is v${LATEST_SCHEMA_VERSION} (run \`asp admin migrate\`)`);
     const missing = await checkHealth({ dbPath: `${temp.dbPath}.missing`, redisUrl: REDIS_URL, prefix: 'unused', groups: ['database'] });
     expect(missing.checks[0]).toMatchObject({ status: 'down', detail: expect.stringMatching(/does not exist/) });
   });
