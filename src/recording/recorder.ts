@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StepJob } from '../queue/job-schema.ts';
 import { taskDigest } from '../runner/outcome-digest.ts';
@@ -37,6 +37,10 @@ export class Recorder implements RunObserver {
   runStarted(info: Parameters<NonNullable<RunObserver['runStarted']>>[0]): void {
     const file = this.fileOverride ?? info.layout.recordingFile;
     mkdirSync(dirname(file), { recursive: true });
+    // Run ids are unique, so an existing recording means this run id ran before: a resumed run.
+    // Keep what the first attempt recorded beside the new recording.
+    const resumed = existsSync(file);
+    if (resumed) renameSync(file, `${file.replace(/\.ndjson$/, '')}.before-resume.ndjson`);
     this.fd = openSync(file, 'w');
     const { scenario, loaded } = info;
     const source = scrubSecrets(loaded.source);
@@ -48,6 +52,7 @@ export class Recorder implements RunObserver {
       startedAt: new Date(info.startedAt).toISOString(),
       scenario: { name: scenario.name, file: loaded.file, source, hash: loaded.hash, ...(source !== loaded.source ? { redacted: true } : {}) },
       seed: scenario.seed,
+      ...(resumed ? { resumed: true } : {}),
       options: { runtime: scenario.runtime, workspace: scenario.workspace, workflow: scenario.workflow, listeners: scenario.listeners },
     });
   }

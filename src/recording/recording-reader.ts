@@ -92,6 +92,9 @@ export async function readRecording(pathOrDir: string): Promise<Recording> {
         if (n !== 1) throw corrupt(file, n, 'a second header line');
         header = parsed;
         checkSource(file, parsed);
+        if (parsed.resumed) {
+          throw corrupt(file, 1, `run ${parsed.runId} was resumed after a crash: tasks that finished before the crash were taken from the database, not re-driven, so this recording cannot be replayed`, 'the first attempt is in recording.before-resume.ndjson; to verify the scenario, run it again and replay that run');
+        }
         break;
       case 'footer':
         footer = { ...parsed, line: n };

@@ -42,6 +42,8 @@ export const HeaderLineSchema = z.strictObject({
     redacted: z.boolean().optional(),
   }),
   seed: z.union([z.number().int(), z.string().min(1)]),
+  /** The run was resumed after a crash: tasks finished before it were not re-driven, so this recording cannot be replayed. */
+  resumed: z.boolean().optional(),
   options: z.strictObject({
     runtime: z.enum(['process', 'docker']),
     workspace: z.enum(['git', 'none']),

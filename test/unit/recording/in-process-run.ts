@@ -29,11 +29,11 @@ import type { TaskOutcome } from '../../../src/workflow/task-types.ts';
 export async function inProcessRun(
   scenarioText: string,
   runsDir: string,
-  options: { observers?: RunObserver[]; failStep?: (job: StepJob) => string | undefined; source?: string } = {},
+  options: { observers?: RunObserver[]; failStep?: (job: StepJob) => string | undefined; source?: string; runId?: string } = {},
 ): Promise<{ runId: string; file: string; digest: string; outcomes: TaskOutcome[] }> {
   const loaded = parseScenario(scenarioText, options.source ?? 'in-process.yaml');
   const scenario = { ...loaded.scenario, workspace: 'none' as const };
-  const layout = runLayout({ runsDir, dbPath: `${runsDir}/unused.db`, workspacesDir: `${runsDir}/ws` });
+  const layout = runLayout({ ...(options.runId ? { runId: options.runId } : {}), runsDir, dbPath: `${runsDir}/unused.db`, workspacesDir: `${runsDir}/ws` });
   const observe = combineObservers([new Recorder(), ...(options.observers ?? [])], (err) => {
     throw err;
   });

@@ -105,6 +105,15 @@ describe('readRecording', () => {
     expect((await failure()).message).toMatch(/:1: recording format 99; this engine reads format 1/);
   });
 
+  it('refuses a resumed run (exit 2) and keeps the first attempt beside it', async () => {
+    const runId = JSON.parse(lines[0]!).runId as string;
+    await inProcessRun(SMALL_SCENARIO, dir, { runId });
+    expect(readFileSync(join(dirname(file), 'recording.before-resume.ndjson'), 'utf8')).toBe(`${lines.join('\n')}\n`);
+    const err = await failure();
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(new RegExp(`^${file}:1: run ${runId} was resumed after a crash`));
+  });
+
   it('reports a missing file clearly (exit 2)', async () => {
     const err = await failure(join(dir, 'nope'));
     expect(err.exitCode).toBe(2);
