@@ -100,7 +100,8 @@ cp -a "$ROOT/docker/setup-git-user.sh" "$ROOT/docker/admin-entrypoint.sh" "$ROOT
 # Production dependencies only: the lockfile's packages not marked dev, that
 # exist in this checkout (optional platform packages of other OSes do not);
 # nested paths are covered by their top-level package. Build leftovers of
-# native modules (object files, sources) stay out.
+# native modules (object files, sources), type declarations, source maps and
+# docs stay out (a third of the size; nothing loads them at run time).
 if [ ! -d "$ROOT/node_modules" ]; then
   log "no node_modules in $ROOT: run npm ci first"
   exit 1
@@ -128,6 +129,11 @@ fi
     --exclude='node_modules/better-sqlite3/src' \
     --exclude='node_modules/cpu-features/build' \
     --exclude='node_modules/cpu-features/deps' \
+    --exclude='*.map' \
+    --exclude='*.d.ts' \
+    --exclude='*.d.cts' \
+    --exclude='*.d.mts' \
+    --exclude='*.md' \
     --files-from="$STAGE/prod-modules.txt"
 ) | tar -C "$STAGE/app" -xf -
 rm -f "$STAGE/prod-modules.txt"

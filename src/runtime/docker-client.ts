@@ -129,6 +129,15 @@ export class DockerClient {
     }
   }
 
+  /** Removes an image (tests use it for throw-away tags). A missing image is fine. */
+  async removeImage(name: string): Promise<void> {
+    try {
+      await this.docker.getImage(name).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
   /** Creates and starts a container; returns its id. A half-created container is removed. */
   async run(spec: ContainerSpec): Promise<string> {
     const container = await this.docker.createContainer({
