@@ -284,6 +284,9 @@ export class StepConsumer {
         prefix: options.prefix,
         concurrency: options.concurrency,
         autorun: false,
+        // A listener killed mid-job loses its lock within lockDuration; the
+        // stalled check (any listener of the queue) then hands the job back.
+        lockDuration: 10_000,
         stalledInterval: 5000,
         maxStalledCount: 2,
       },

@@ -56,6 +56,8 @@ export const StepJobSchema = z.strictObject({
     sarah: SarahModelSchema.extend({ cost: CostModelSchema }).optional(),
   }),
   request: StepRequestSchema,
+  /** Real-time pacing: the listener answers no sooner than this (scenario workflow.pacingMs). */
+  pacingMs: z.number().int().nonnegative().max(600_000).optional(),
 });
 export type StepJob = z.infer<typeof StepJobSchema>;
 

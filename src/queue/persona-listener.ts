@@ -91,6 +91,8 @@ export class PersonaListener {
         commitTag: `[asp ${job.runId} ${taskId} ${step} r${round}]`,
         attempt: raw.attemptsMade,
       });
+      const pause = (job.pacingMs ?? 0) - (Date.now() - startedAt);
+      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       this.jobsDone++;
       log.debug({ taskId, step, round, minutes: result.minutes }, 'step done');
       return {

@@ -16,6 +16,8 @@ export interface StepDispatcherOptions {
 
 interface Pending {
   persona: PersonaName;
+  /** Kept to enqueue the job again if Redis lost it (a restart without persistence). */
+  data: unknown;
   since: number;
   resolve: (envelope: StepEnvelope) => void;
   reject: (err: Error) => void;
@@ -32,6 +34,7 @@ export class StepDispatcher {
   private readonly queues = new Map<PersonaName, StepQueue>();
   private readonly pending = new Map<string, Pending>();
   private sweeper: NodeJS.Timeout | undefined;
+  private sweeping = false;
   private closed = false;
 
   constructor(private readonly options: StepDispatcherOptions) {
@@ -66,12 +69,14 @@ export class StepDispatcher {
         this.options.timeoutMs,
       );
       timer.unref();
-      this.pending.set(jobId, { persona, since: Date.now(), resolve, reject, timer });
+      this.pending.set(jobId, { persona, data, since: Date.now(), resolve, reject, timer });
     });
     const onAbort = () => this.fail(jobId, 'interrupted');
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await queue.add(data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs });
+      // A resumed run may find the job already finished (its event long gone).
+      await this.settleFromRedis(jobId, persona);
     } catch (err) {
       this.fail(jobId, `could not enqueue: ${(err as Error).message}`);
     }
@@ -100,18 +105,38 @@ export class StepDispatcher {
     p.reject(new AspError('STEP_FAILED', reason));
   }
 
-  /** Settles jobs whose completion event did not arrive (e.g. during a reconnect). */
+  private async settleFromRedis(jobId: string, persona: PersonaName): Promise<'pending' | 'settled' | 'lost'> {
+    const outcome = await this.queues.get(persona)?.outcome(jobId);
+    if (!outcome) return 'lost';
+    if (outcome.state === 'completed') this.complete(jobId, outcome.returnValue);
+    else if (outcome.state === 'failed') this.fail(jobId, outcome.failedReason ?? 'failed');
+    else return 'pending';
+    return 'settled';
+  }
+
+  /**
+   * Settles jobs whose completion event did not arrive (e.g. during a
+   * reconnect), and enqueues again a job that Redis no longer has (a Redis
+   * restarted without persistence): results depend only on the step, so a
+   * second run of it gives the same result.
+   */
   private async sweep(): Promise<void> {
-    const now = Date.now();
-    for (const [jobId, p] of [...this.pending]) {
-      if (now - p.since < 3000) continue;
-      try {
-        const outcome = await this.queues.get(p.persona)?.outcome(jobId);
-        if (outcome?.state === 'completed') this.complete(jobId, outcome.returnValue);
-        else if (outcome?.state === 'failed') this.fail(jobId, outcome.failedReason ?? 'failed');
-      } catch (err) {
-        this.options.logger.debug({ err, jobId }, 'sweep check failed');
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const now = Date.now();
+      for (const [jobId, p] of [...this.pending]) {
+        if (now - p.since < 3000) continue;
+        const state = await this.settleFromRedis(jobId, p.persona);
+        if (state === 'lost' && this.pending.has(jobId)) {
+          this.options.logger.warn({ jobId, persona: p.persona }, 'job lost by Redis; enqueuing it again');
+          await this.queues.get(p.persona)?.add(p.data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs });
+        }
       }
+    } catch (err) {
+      this.options.logger.debug({ err }, 'sweep failed (Redis unavailable?)');
+    } finally {
+      this.sweeping = false;
     }
   }
 

@@ -1,46 +1,39 @@
 import { mkdirSync } from 'node:fs';
-import { createActor, toPromise } from 'xstate';
 import { AspError } from '../errors.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger } from '../logger.ts';
 import { WORKER_PERSONAS } from '../personas.ts';
-import { relativeSizeTables, type RelativeSizeTable } from '../probe/index.ts';
+import { relativeSizeTables } from '../probe/index.ts';
 import { StepDispatcher } from '../queue/step-dispatcher.ts';
 import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
 import { provisionPersonaCredentials, type PersonaCredentials } from '../runtime/persona-credentials.ts';
 import { createRuntime } from '../runtime/runtime-factory.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
-import type { Scenario } from '../scenario/scenario-schema.ts';
-import { planCycles, type PlannedTask } from '../scenario/task-plan.ts';
+import { planCycles } from '../scenario/task-plan.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
-import { taskMachine } from '../workflow/task-machine.ts';
-import type { TaskOutcome } from '../workflow/task-types.ts';
-import { ENGINE_VERSION } from '../version.ts';
-import { OutcomeDigest } from './outcome-digest.ts';
-import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
-import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
-import { scheduleCycle } from './sim-calendar.ts';
-import { combineObservers, type RunObserver } from './run-observer.ts';
-import { defaultObservers } from './default-observers.ts';
-import { queueStepActors } from './step-actors.ts';
-import { watchMachine } from './machine-watch.ts';
-import { ProbeHistory, TAIL_TASKS } from './probe-history.ts';
-import { runPool } from './task-pool.ts';
 import { TelemetryWriter } from '../telemetry/telemetry-writer.ts';
-import { subjectOf } from './task-subject.ts';
+import { taskMachine } from '../workflow/task-machine.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { CycleRunner, type Progress } from './cycle-runner.ts';
+import { defaultObservers } from './default-observers.ts';
+import { OutcomeDigest } from './outcome-digest.ts';
+import { RedisWatchdog } from './redis-watchdog.ts';
+import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
+import { combineObservers, type RunObserver } from './run-observer.ts';
+import { loadResumeState, stepKey, type ResumeState } from './run-resume.ts';
+import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
+import { checkParts, cleanup, forwardListenerLog, resolveScenario, type ScenarioOverrides } from './run-support.ts';
+import { queueStepActors } from './step-actors.ts';
 
-export interface SimulateOptions {
+export type { Progress } from './cycle-runner.ts';
+
+export interface SimulateOptions extends ScenarioOverrides {
   scenarioFile: string;
   /** A scenario already loaded (skips reading the file). */
   loaded?: LoadedScenario;
   layout?: LayoutOptions;
   redisUrl?: string;
   runtime?: RuntimeKind;
-  workspace?: 'git' | 'none';
-  seed?: string | number;
-  listenersPerPersona?: number;
-  listenerConcurrency?: number;
-  taskConcurrency?: number;
   /** Open model: tasks started per second (still capped by taskConcurrency). */
   arrivalRate?: number;
   /**
@@ -48,6 +41,8 @@ export interface SimulateOptions {
    * kept; no simulated calendar; accuracy over the last 10,000 tasks.
    */
   lean?: boolean;
+  /** Finish this interrupted or crashed run (same database) instead of starting one. */
+  resume?: string;
   /** BullMQ prefix; default a private one per run, removed at the end. */
   queuePrefix?: string;
   signal?: AbortSignal;
@@ -55,17 +50,6 @@ export interface SimulateOptions {
   /** Recorder, reports, metrics (see run-observer.ts); default: defaultObservers(). */
   observers?: RunObserver[];
   logLevel?: string;
-}
-
-export interface Progress {
-  cycle: number;
-  cycles: number;
-  cycleName: string;
-  done: number;
-  failed: number;
-  total: number;
-  inFlight: number;
-  lastTask?: string;
 }
 
 export interface SimulationResult {
@@ -89,41 +73,70 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   checkParts(cycles.flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
 
   const redis: RedisHandle = await acquireRedis(options.redisUrl);
-  const layout = runLayout(options.layout);
+  const layout = runLayout({ ...options.layout, ...(options.resume ? { runId: options.resume } : {}) });
   const { runId } = layout;
+  const store = new SqliteTelemetryStore(layout.dbPath);
+  let resume: ResumeState | undefined;
+  try {
+    store.migrate();
+    resume = options.resume ? loadResumeState(store, options.resume) : undefined;
+  } catch (err) {
+    store.close();
+    await redis.close();
+    throw err;
+  }
   mkdirSync(layout.runDir, { recursive: true });
   const logger = createLogger({ file: layout.logFile, level: options.logLevel, base: { runId } });
   const log = logger.child({ component: 'runner' });
   const started = Date.now();
-  const prefix = options.queuePrefix ?? `asp-${runId}`;
+  const prefix = resume?.prefix ?? options.queuePrefix ?? `asp-${runId}`;
   const privatePrefix = options.queuePrefix === undefined;
   const runtime = createRuntime(scenario.runtime);
-  const store = new SqliteTelemetryStore(layout.dbPath);
-  let dispatcher: StepDispatcher | undefined;
-  let credentials: PersonaCredentials | undefined;
   const lean = options.lean ?? false;
   const summary = new RunSummaryBuilder(runId, loaded, scenario, layout, lean);
   const writer = new TelemetryWriter(store, runId);
   const digest = new OutcomeDigest();
   const observe = combineObservers(options.observers ?? defaultObservers(), (err, hook) => log.warn({ err, hook }, 'run observer failed'));
+  // The run stops on the user's signal or on a Redis outage longer than the scenario allows.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let outage: AspError | undefined;
+  const watchdog = new RedisWatchdog(redis.url, scenario.workflow.redisOutageMs, {
+    onDown: () => log.warn('Redis does not answer; the run waits for it'),
+    onBack: (ms) => log.info({ downMs: ms }, 'Redis is back; the run continues'),
+    onOutage: (ms) => {
+      outage = new AspError('REDIS_UNAVAILABLE', `Redis went away for ${Math.round(ms / 1000)} s during run ${runId}; the run stopped`, {
+        exitCode: 1,
+        hint: `start Redis again, then finish the run with: npm run simulate -- --resume ${runId}`,
+      });
+      log.error({ downMs: ms }, 'Redis outage: stopping the run');
+      stop.abort();
+    },
+  });
+  let dispatcher: StepDispatcher | undefined;
+  let credentials: PersonaCredentials | undefined;
   let status: SimulationResult['status'] = 'failed';
   let result: SimulationResult | undefined;
   try {
-    store.migrate();
-    store.createRun({
-      runId,
-      scenarioName: scenario.name,
-      scenarioFile: loaded.file,
-      scenarioHash: loaded.hash,
-      seed: String(scenario.seed),
-      runtime: scenario.runtime,
-      workspaceMode: scenario.workspace,
-      engineVersion: ENGINE_VERSION,
-      options: { workflow: scenario.workflow, listeners: scenario.listeners, prefix },
-      startedAt: new Date(started).toISOString(),
-    });
+    if (resume) store.reopenRun(runId);
+    else {
+      store.createRun({
+        runId,
+        scenarioName: scenario.name,
+        scenarioFile: loaded.file,
+        scenarioHash: loaded.hash,
+        scenarioSource: loaded.source,
+        seed: String(scenario.seed),
+        runtime: scenario.runtime,
+        workspaceMode: scenario.workspace,
+        engineVersion: ENGINE_VERSION,
+        options: { workflow: scenario.workflow, listeners: scenario.listeners, prefix },
+        startedAt: new Date(started).toISOString(),
+      });
+    }
     observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
-    log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, redis: redis.private ? 'private' : 'shared' }, 'run started');
+    log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, redis: redis.private ? 'private' : 'shared', resumed: Boolean(resume) }, 'run started');
+    watchdog.start();
     credentials = await provisionPersonaCredentials({ redisUrl: redis.url, prefix, runId, runDir: layout.runDir, personas: WORKER_PERSONAS, logger: log });
     await runtime.start({
       runId,
@@ -137,7 +150,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       runDir: layout.runDir,
       onLog: (persona, line) => forwardListenerLog(logger, persona, line),
       onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal,
     });
     dispatcher = new StepDispatcher({
       redisUrl: redis.url,
@@ -154,7 +167,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       runId,
       scenario,
       workspaceMode: scenario.workspace,
-      dispatch: (persona, jobId, job, signal) => active.dispatch(persona, jobId, job, signal),
+      dispatch: (persona, jobId, job, s) => active.dispatch(persona, jobId, job, s),
+      ...(resume ? { lookup: (request) => resume?.steps.get(stepKey(request.taskId, request.step, request.round)) } : {}),
       onDispatch: (request, jobId, job) => observe.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => {
         observe.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, envelope });
@@ -162,75 +176,33 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         summary.addCost(envelope.result.cost.usd);
       },
     });
-    const machine = taskMachine.provide({ actors });
-
-    const history = new ProbeHistory(scenario);
-    let clock = 0;
-    const total = cycles.reduce((s, c) => s + c.size, 0);
-    const progress: Progress = { cycle: 0, cycles: cycles.length, cycleName: '', done: 0, failed: 0, total, inFlight: 0 };
-    let planOffset = 0;
-    for (const cycle of cycles) {
-      if (options.signal?.aborted) break;
-      progress.cycle = cycle.index + 1;
-      progress.cycleName = cycle.name;
-      options.onProgress?.({ ...progress });
-      store.recordCycle(runId, cycle.index, cycle.name, cycle.size);
-      summary.startCycle(cycle.size);
-      const cycleHistory = history.forCycle();
-      // Plan-ordered outcomes: all of them for the calendar, or only the tail the history reads (lean).
-      const outcomes: TaskOutcome[] = [];
-      const keepFrom = lean ? cycle.size - TAIL_TASKS : 0;
-      const pool = { limit: scenario.workflow.concurrency, ...(options.arrivalRate ? { arrivalRate: options.arrivalRate } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-      await runPool(cycle.tasks(), pool, async (planned, index) => {
-        const task = subjectOf(planned, tables);
-        store.recordTaskStart(runId, task);
-        progress.inFlight++;
-        const actor = createActor(machine, { input: { task, maxReviewRounds: scenario.workflow.maxReviewRounds, history: cycleHistory } });
-        actor.subscribe({ error: () => undefined });
-        watchMachine(actor, (w) => observe.machineEvent({ taskId: task.id, ...w }));
-        actor.start();
-        const outcome = await toPromise(actor);
-        observe.taskFinished(outcome);
-        progress.inFlight--;
-        if (index >= keepFrom) outcomes[index] = outcome;
-        if (lean) writer.outcome(outcome, null);
-        summary.addTask(outcome, index, planOffset + index);
-        digest.add(outcome);
-        if (outcome.state === 'done') progress.done++;
-        else progress.failed++;
-        progress.lastTask = outcome.taskId;
-        options.onProgress?.({ ...progress });
-        if (outcome.failure) log.warn({ taskId: outcome.taskId, failure: outcome.failure }, 'task failed');
-      });
-      const finished = outcomes.filter(Boolean);
-      const calendar = lean ? null : scheduleCycle(finished, clock);
-      if (calendar) {
-        finished.forEach((o, i) => {
-          const span = calendar.tasks[i];
-          writer.outcome(o, { startMin: span?.startMin ?? clock, endMin: span?.endMin ?? clock });
-        });
-        clock = calendar.endMin;
-      }
-      writer.flush();
-      store.finishCycle(runId, cycle.index, calendar?.startMin ?? null, calendar?.endMin ?? null);
-      summary.finishCycle(cycle.index, cycle.name, calendar);
-      observe.cycleFinished({ cycle: cycle.index, name: cycle.name, outcomes: finished });
-      history.addCycle(outcomes);
-      planOffset += cycle.size;
-    }
-    status = options.signal?.aborted ? 'interrupted' : progress.failed > 0 ? 'failed' : 'completed';
+    const runner = new CycleRunner(
+      {
+        runId, scenario, tables, store, writer, summary, digest, observe, log, lean, signal,
+        machine: taskMachine.provide({ actors }),
+        ...(options.arrivalRate ? { arrivalRate: options.arrivalRate } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(resume ? { resume } : {}),
+      },
+      cycles,
+    );
+    await runner.runAll();
+    if (outage) throw outage;
+    status = signal.aborted ? 'interrupted' : runner.progress.failed > 0 ? 'failed' : 'completed';
   } catch (err) {
     log.error({ err }, 'run failed');
-    status = options.signal?.aborted ? 'interrupted' : 'failed';
+    status = signal.aborted ? 'interrupted' : 'failed';
     summary.setError(err);
     throw err;
   } finally {
+    watchdog.close();
     const wallMs = Date.now() - started;
     const final = summary.build(status, digest.value(), wallMs);
     await cleanup(log, [
       ['writer', async () => writer.flush()],
       ['runtime', () => runtime.close()],
       ['credentials', async () => credentials?.close()],
+      // Every step result is in the database, so even an interrupted run leaves no keys behind.
       ['queues', async () => privatePrefix && dispatcher && (await dispatcher.obliterate())],
       ['dispatcher', async () => dispatcher?.close()],
       ['store', async () => {
@@ -244,59 +216,4 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     result = { runId, status, digest: final.digest, summary: final, layout };
   }
   return result;
-}
-
-function resolveScenario(scenario: Scenario, options: SimulateOptions): Scenario {
-  return {
-    ...scenario,
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.runtime ? { runtime: options.runtime } : {}),
-    ...(options.workspace ? { workspace: options.workspace } : {}),
-    workflow: { ...scenario.workflow, ...(options.taskConcurrency ? { concurrency: options.taskConcurrency } : {}) },
-    listeners: {
-      perPersona: options.listenersPerPersona ?? scenario.listeners.perPersona,
-      concurrency: options.listenerConcurrency ?? scenario.listeners.concurrency,
-    },
-  };
-}
-
-/** Fails fast, before anything is written, when a part names a proxy type with no table. */
-function checkParts(tasks: PlannedTask[], tables: Record<string, RelativeSizeTable>, file: string): void {
-  for (const task of tasks) {
-    for (const part of task.parts ?? []) {
-      if (!tables[part.type]) {
-        throw new AspError('SCENARIO_INVALID', `${file}: task "${task.id}" part "${part.name}" has proxy type "${part.type}", but history.parts has no parts of that type`, {
-          exitCode: 2,
-          hint: `add historical parts of type "${part.type}" under history.parts, or use one of: ${Object.keys(tables).join(', ') || '(none: give the task a proxySize)'}`,
-        });
-      }
-    }
-  }
-}
-
-function forwardListenerLog(logger: Logger, persona: string, line: Record<string, unknown> | string): void {
-  if (typeof line === 'string') {
-    logger.info({ component: 'listener', persona }, line);
-    return;
-  }
-  const { level, msg, time: _time, pid: _pid, hostname: _host, ...rest } = line;
-  const fields = { component: 'listener', ...rest, persona };
-  const text = typeof msg === 'string' ? msg : 'listener';
-  const n = typeof level === 'number' ? level : 30;
-  if (n >= 50) logger.error(fields, text);
-  else if (n >= 40) logger.warn(fields, text);
-  else if (n >= 30) logger.info(fields, text);
-  else logger.debug(fields, text);
-}
-
-async function cleanup(log: Logger, steps: Array<[string, () => Promise<unknown>]>): Promise<void> {
-  for (const [name, step] of steps) {
-    const t0 = Date.now();
-    try {
-      await step();
-      log.debug({ step: name, ms: Date.now() - t0 }, 'cleanup step done');
-    } catch (err) {
-      log.warn({ err, step: name }, 'cleanup step failed');
-    }
-  }
 }

@@ -28,6 +28,8 @@ export interface StepActorContext {
   scenario: Scenario;
   workspaceMode: 'git' | 'none';
   dispatch: Dispatch;
+  /** A result already stored for this step (a resumed run): returned without dispatching. */
+  lookup?: (request: StepRequest, jobId: string) => StepEnvelope | undefined;
   /** Called with every job before it is sent. */
   onDispatch?: (request: StepRequest, jobId: string, job: StepJob) => void;
   /** Called with every result before the machine sees it (the telemetry writer, the recorder). */
@@ -37,7 +39,9 @@ export interface StepActorContext {
 /** Builds the job a listener receives for one step. */
 export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 'workspaceMode'>, request: StepRequest): StepJob {
   const persona = STEP_PERSONA[request.step];
+  const pacingMs = ctx.scenario.workflow.pacingMs;
   return {
+    ...(pacingMs > 0 ? { pacingMs } : {}),
     v: 1,
     runId: ctx.runId,
     seed: ctx.scenario.seed,
@@ -54,9 +58,10 @@ export function queueStepActors(ctx: StepActorContext) {
     fromPromise<Res, Req>(async ({ input, signal }) => {
       const persona = STEP_PERSONA[input.step];
       const jobId = stepJobId(ctx.runId, input.taskId, input.step, input.round);
+      const stored = ctx.lookup?.(input, jobId);
       const job = buildStepJob(ctx, input);
-      ctx.onDispatch?.(input, jobId, job);
-      const envelope = await ctx.dispatch(persona, jobId, job, signal);
+      if (!stored) ctx.onDispatch?.(input, jobId, job);
+      const envelope = stored ?? (await ctx.dispatch(persona, jobId, job, signal));
       if (envelope.result.step !== input.step) {
         throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
       }

@@ -142,6 +142,10 @@ export const WorkflowOptionsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(10_000).default(4),
   /** A step that takes longer than this fails the task. */
   stepTimeoutMs: z.number().int().positive().default(120_000),
+  /** Real-time pacing: each persona step takes at least this many real milliseconds (0: virtual time only). */
+  pacingMs: z.number().int().nonnegative().max(600_000).default(0),
+  /** A Redis outage longer than this stops the run (resume it later with --resume). */
+  redisOutageMs: z.number().int().positive().default(30_000),
 });
 
 export const ListenerOptionsSchema = z.strictObject({

@@ -165,6 +165,13 @@ SELECT r.run_id, r.scenario_name, r.scenario_file, r.seed, r.runtime, r.workspac
 FROM runs r;
 `,
   },
+  {
+    version: 3,
+    name: 'scenario source kept with the run (resume)',
+    // The exact scenario text a run started from, so `--resume` can finish it
+    // with the same scenario even after the file changed.
+    sql: `ALTER TABLE runs ADD COLUMN scenario_source TEXT;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

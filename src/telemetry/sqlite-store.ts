@@ -11,17 +11,20 @@ import type { MigrationReport, RunRecord, StepRecord, TaskRow, TelemetryStore } 
 export class SqliteTelemetryStore implements TelemetryStore {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly busyTimeoutMs: number;
   private closed = false;
 
   constructor(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
     this.path = path;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? envBusyTimeoutMs() ?? 5000;
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     try {
-      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: this.busyTimeoutMs });
       if (!options.readonly) this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
     } catch (err) {
+      if (isBusy(err)) throw lockedError(path, this.busyTimeoutMs, err);
       throw new AspError('DATABASE', `cannot open the telemetry database ${path}: ${(err as Error).message}`, {
         cause: err,
         exitCode: 2,
@@ -39,6 +42,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   /** Applies the pending migrations (up to `to`, default the latest), after a backup of an existing schema. */
   migrate(options: { to?: number } = {}): MigrationReport {
+    // The first thing a writer does: fail here, before any side effect, when another process holds the write lock.
+    this.assertWritable();
     const from = this.schemaVersion();
     if (from > LATEST_SCHEMA_VERSION) {
       throw new AspError('DATABASE_TOO_NEW', `${this.path} is at schema version ${from}, newer than this engine knows (${LATEST_SCHEMA_VERSION})`, {
@@ -68,10 +73,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
   createRun(run: RunRecord): void {
     this.db
       .prepare(
-        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       )
-      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt);
+      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource);
+  }
+
+  reopenRun(runId: string): void {
+    this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(runId);
   }
 
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void {
@@ -191,6 +200,21 @@ export class SqliteTelemetryStore implements TelemetryStore {
     }
   }
 
+  /** Throws AspError('DATABASE') naming the file when another process keeps the write lock past the busy timeout. */
+  assertWritable(): void {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+    } catch (err) {
+      if (isBusy(err)) throw lockedError(this.path, this.busyTimeoutMs, err);
+      throw new AspError('DATABASE', `cannot write to the telemetry database ${this.path}: ${(err as Error).message}`, {
+        cause: err,
+        exitCode: 2,
+        hint: 'check that the file and its folder are writable (or pass another database with --db)',
+      });
+    }
+  }
+
   /** Read-only SQL for reports and tests. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
     return this.db.prepare(sql).all(...params) as T[];
@@ -201,4 +225,26 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.closed = true;
     this.db.close();
   }
+}
+
+/** ASP_DB_BUSY_TIMEOUT_MS: how long a writer waits for another process's lock (default 5000). */
+function envBusyTimeoutMs(): number | undefined {
+  const raw = process.env.ASP_DB_BUSY_TIMEOUT_MS;
+  const n = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function lockedError(path: string, waitedMs: number, cause: unknown): AspError {
+  return new AspError('DATABASE', `the telemetry database ${path} is locked by another process (waited ${waitedMs} ms for its write lock); nothing was written`, {
+    cause,
+    exitCode: 2,
+    hint:
+      'wait for the other process to finish or stop it (another `asp simulate` or `asp admin migrate` on the same file, or a sqlite3 shell with an open transaction), then run again; ' +
+      'or pass another database with --db. ASP_DB_BUSY_TIMEOUT_MS sets how long to wait (default 5000)',
+  });
 }

@@ -10,6 +10,8 @@ export interface RunRecord {
   scenarioName: string;
   scenarioFile: string;
   scenarioHash: string;
+  /** The scenario text, kept so a crashed run can be resumed. */
+  scenarioSource: string;
   seed: string;
   runtime: string;
   workspaceMode: string;
@@ -51,6 +53,10 @@ export interface TelemetryStore {
   migrate(): MigrationReport;
   schemaVersion(): number;
   createRun(run: RunRecord): void;
+  /** A resumed run is running again. */
+  reopenRun(runId: string): void;
+  /** Read-only SQL (reports, resume). */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void;
   finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void;
   recordTaskStart(runId: string, task: TaskSubject): void;

@@ -1,0 +1,94 @@
+import { AspError } from '../errors.ts';
+import type { StepEnvelope } from '../queue/job-schema.ts';
+import { parseScenario, type LoadedScenario } from '../scenario/scenario-loader.ts';
+import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
+import type { StepResult, TaskOutcome } from '../workflow/task-types.ts';
+
+/**
+ * What a crashed or interrupted run left in the telemetry database, for
+ * `asp simulate --resume <runId>`: every stored step result (replayed into the
+ * machines instead of being dispatched again), the task outcomes written so
+ * far and the cycles that were completed.
+ */
+export interface ResumeState {
+  runId: string;
+  prefix: string;
+  steps: Map<string, StepEnvelope>;
+  outcomes: Map<string, TaskOutcome>;
+  completedCycles: Set<number>;
+}
+
+export function stepKey(taskId: string, step: string, round: number): string {
+  return `${taskId}/${step}/${round}`;
+}
+
+interface RunRow {
+  status: string;
+  scenario_source: string | null;
+  scenario_file: string | null;
+  seed: string;
+  runtime: string;
+  workspace_mode: string;
+  options_json: string;
+}
+
+function runRow(store: TelemetryStore, runId: string): RunRow {
+  const row = store.query<RunRow>('SELECT status, scenario_source, scenario_file, seed, runtime, workspace_mode, options_json FROM runs WHERE run_id = ?', runId)[0];
+  if (!row) {
+    throw new AspError('USAGE', `no run ${runId} in ${store.path}`, { exitCode: 2, hint: 'give the run id printed by the interrupted run (and the same --db)' });
+  }
+  if (row.status === 'completed') {
+    throw new AspError('USAGE', `run ${runId} already completed; nothing to resume`, { exitCode: 2 });
+  }
+  if (!row.scenario_source) {
+    throw new AspError('USAGE', `run ${runId} was recorded without its scenario text and cannot be resumed`, { exitCode: 2, hint: 'run the scenario again instead' });
+  }
+  return row;
+}
+
+/** The scenario and options the run started with. */
+export function resumePlan(store: TelemetryStore, runId: string): {
+  loaded: LoadedScenario;
+  seed: string | number;
+  runtime: 'process' | 'docker';
+  workspace: 'git' | 'none';
+  listenersPerPersona?: number;
+  listenerConcurrency?: number;
+  taskConcurrency?: number;
+} {
+  const row = runRow(store, runId);
+  const loaded = parseScenario(row.scenario_source ?? '', row.scenario_file ?? `<run ${runId}>`);
+  const options = JSON.parse(row.options_json) as { listeners?: { perPersona?: number; concurrency?: number }; workflow?: { concurrency?: number } };
+  const seed = /^-?\d+$/.test(row.seed) ? Number(row.seed) : row.seed;
+  return {
+    loaded,
+    seed,
+    runtime: row.runtime === 'docker' ? 'docker' : 'process',
+    workspace: row.workspace_mode === 'none' ? 'none' : 'git',
+    ...(options.listeners?.perPersona ? { listenersPerPersona: options.listeners.perPersona } : {}),
+    ...(options.listeners?.concurrency ? { listenerConcurrency: options.listeners.concurrency } : {}),
+    ...(options.workflow?.concurrency ? { taskConcurrency: options.workflow.concurrency } : {}),
+  };
+}
+
+export function loadResumeState(store: TelemetryStore, runId: string): ResumeState {
+  const row = runRow(store, runId);
+  const prefix = (JSON.parse(row.options_json) as { prefix?: string }).prefix ?? `asp-${runId}`;
+  const steps = new Map<string, StepEnvelope>();
+  const stepRows = store.query<{ task_id: string; step: string; round: number; persona: 'jordan' | 'alex' | 'sarah'; listener_id: string; user_id: string; attempts: number; result_json: string }>(
+    'SELECT task_id, step, round, persona, listener_id, user_id, attempts, result_json FROM step_results WHERE run_id = ?',
+    runId,
+  );
+  for (const r of stepRows) {
+    steps.set(stepKey(r.task_id, r.step, r.round), {
+      result: JSON.parse(r.result_json) as StepResult,
+      meta: { persona: r.persona, listenerId: r.listener_id, userId: r.user_id, pid: 0, attemptsMade: Math.max(0, r.attempts - 1), enqueuedAt: 0, startedAt: 0, finishedAt: 0 },
+    });
+  }
+  const outcomes = new Map<string, TaskOutcome>();
+  for (const r of store.query<{ task_id: string; outcome_json: string }>("SELECT task_id, outcome_json FROM tasks WHERE run_id = ? AND outcome_json IS NOT NULL", runId)) {
+    outcomes.set(r.task_id, JSON.parse(r.outcome_json) as TaskOutcome);
+  }
+  const completedCycles = new Set(store.query<{ cycle_no: number }>('SELECT cycle_no FROM cycles WHERE run_id = ? AND completed_at IS NOT NULL', runId).map((r) => r.cycle_no));
+  return { runId, prefix, steps, outcomes, completedCycles };
+}
