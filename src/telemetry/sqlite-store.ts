@@ -73,10 +73,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
   createRun(run: RunRecord): void {
     this.db
       .prepare(
-        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,
+        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       )
-      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt);
+      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource);
+  }
+
+  reopenRun(runId: string): void {
+    this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(runId);
   }
 
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void {
