@@ -82,7 +82,7 @@ function summariseNames(names: readonly string[]): string {
   return [...families].map(([head, tails]) => (tails.length > 1 ? `${head}.{${tails.join(',')}}` : tails[0] ? `${head}.${tails[0]}` : head)).join(', ');
 }
 
-const METRIC = /^[A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|p\(\d+(?:\.\d+)?\)))*/;
+const METRIC = /^[A-Za-z_][A-Za-z0-9_]*(?:\.(?:p\(\d+(?:\.\d+)?\)|[A-Za-z_][A-Za-z0-9_]*))*/;
 const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
 
 /** Parses one expression against a catalogue; throws AspError USAGE (exit 2). */

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { isAspError } from '../../src/errors.ts';
+import { LatencyHistogram } from '../../src/runner/latency-histogram.ts';
+import { loadMetricCatalogue, loadMetricValues } from '../../src/runner/load-metric-names.ts';
+import { CounterSeries, GaugeSeries, LoadMetrics, percentileOf, ratePerSecond } from '../../src/runner/load-metrics.ts';
+import { evaluateThresholds, parseThreshold, parseThresholds } from '../../src/runner/load-thresholds.ts';
+
+/** A small seeded PRNG (mulberry32) so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('percentileOf (exact nearest rank)', () => {
+  it('returns the value at rank ⌈p/100·n⌉', () => {
+    const xs = [15, 20, 35, 40, 50];
+    expect(percentileOf(xs, 5)).toBe(15);
+    expect(percentileOf(xs, 30)).toBe(20);
+    expect(percentileOf(xs, 40)).toBe(20);
+    expect(percentileOf(xs, 50)).toBe(35);
+    expect(percentileOf(xs, 100)).toBe(50);
+    expect(percentileOf([], 50)).toBe(0);
+    expect(percentileOf([3, 1, 2], 50)).toBe(2);
+  });
+});
+
+describe('LatencyHistogram', () => {
+  const distributions: Record<string, (r: () => number) => number> = {
+    lognormal: (r) => Math.exp(4 + 1.2 * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())),
+    uniform: (r) => r() * 5000,
+    'with zeros and sub-µs': (r) => (r() < 0.2 ? 0 : r() < 0.3 ? r() * 0.0005 : r() * 200),
+    heavy: (r) => 1 / (1 - r() * 0.9999),
+  };
+  for (const [name, draw] of Object.entries(distributions)) {
+    it(`matches an exact sort within 0.5 % on ${name} data`, () => {
+      const random = prng(name.length * 7919);
+      const h = new LatencyHistogram();
+      const values: number[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        const v = draw(random);
+        values.push(v);
+        h.record(v);
+      }
+      for (const p of [1, 50, 90, 95, 99, 99.9, 100]) {
+        const exact = percentileOf(values, p);
+        expect(Math.abs(h.percentile(p) - exact), `p${p}: ${h.percentile(p)} vs ${exact}`).toBeLessThanOrEqual(exact * 0.005 + 0.001);
+      }
+      expect(h.count).toBe(values.length);
+      expect(h.max).toBe(Math.max(...values));
+      expect(h.min).toBe(Math.min(...values));
+      expect(h.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
+      expect(h.bins(40).reduce((s, b) => s + b.count, 0)).toBe(values.length);
+    });
+  }
+
+  it('is empty-safe, merges, and ignores non-finite values', () => {
+    const h = new LatencyHistogram();
+    expect(h.summary()).toEqual({ count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 });
+    expect(h.bins()).toEqual([]);
+    h.record(Number.NaN);
+    h.record(Number.POSITIVE_INFINITY);
+    expect(h.count).toBe(0);
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    for (let i = 1; i <= 100; i++) (i % 2 ? a : b).record(i);
+    a.merge(b);
+    expect(a.count).toBe(100);
+    expect(a.percentile(50)).toBeCloseTo(50, 0);
+    expect(a.max).toBe(100);
+    expect(() => a.merge(new LatencyHistogram({ precision: 0.01 }))).toThrow(RangeError);
+  });
+
+  it('keeps the same memory whatever the count (fixed buckets)', () => {
+    const h = new LatencyHistogram();
+    const before = (h as unknown as { counts: Float64Array }).counts.length;
+    for (let i = 0; i < 100_000; i++) h.record(i % 7000);
+    expect((h as unknown as { counts: Float64Array }).counts.length).toBe(before);
+    expect(before).toBeLessThan(3000);
+  });
+});
+
+describe('rates and bounded series', () => {
+  it('computes events per second', () => {
+    expect(ratePerSecond(500, 2000)).toBe(250);
+    expect(ratePerSecond(5, 0)).toBe(0);
+  });
+
+  it('CounterSeries doubles its buckets instead of growing, conserving counts', () => {
+    const s = new CounterSeries(0, 1000, 100);
+    for (let t = 0; t < 1_000_000; t += 100) s.add(t);
+    const points = s.rates(1_000_000);
+    expect(points.length).toBeLessThanOrEqual(100);
+    const total = points.reduce((sum, p, i) => sum + p.perS * (p.t - (i > 0 ? points[i - 1]!.t : 0)), 0);
+    expect(total).toBeCloseTo(10_000, 6);
+    expect(points[0]!.perS).toBeCloseTo(10, 6);
+  });
+
+  it('GaugeSeries stays under capacity and keeps the peak', () => {
+    const g = new GaugeSeries<'q'>(0, 50);
+    for (let i = 0; i < 10_000; i++) g.add(i * 250, { q: i === 4321 ? 999 : i % 10 });
+    expect(g.points().length).toBeLessThan(50);
+    expect(g.peak('q')).toBe(999);
+  });
+});
+
+describe('LoadMetrics', () => {
+  it('turns task and job events into throughput, latency, errors and retries', () => {
+    const m = new LoadMetrics(0, ['jordan', 'alex']);
+    for (let i = 0; i < 10; i++) {
+      m.taskStarted(`t${i}`, i * 100);
+      m.taskStarted(`t${i}`, i * 100 + 50); // a second dispatch of the same task does not restart it
+      m.jobResult('jordan', { attemptsMade: i === 3 ? 2 : 0, enqueuedAt: i * 100, startedAt: i * 100 + 10, finishedAt: i * 100 + 30 }, i * 100 + 35);
+      m.jobResult('alex', { attemptsMade: 0, enqueuedAt: i * 100 + 35, startedAt: i * 100 + 40, finishedAt: i * 100 + 90 }, i * 100 + 95);
+      m.taskFinished(`t${i}`, i * 100 + 100, i === 9 ? 'step-failed' : i === 8 ? 'round-limit' : 'done');
+    }
+    m.sample(500, { depth: { jordan: 3, alex: 7 }, redisBytes: 2e6, rssBytes: 1e8, heapBytes: 5e7 });
+    m.sample(750, { depth: { jordan: 1 }, redisBytes: 3e6, rssBytes: 9e7, heapBytes: 6e7 });
+    const r = m.report();
+    expect(r.activeMs).toBe(1000);
+    expect(r.tasks).toMatchObject({ started: 10, finished: 10, done: 8, failed: 2 });
+    expect(r.errors).toEqual({ count: 1, rate: 0.1 });
+    expect(r.jobs).toEqual({ total: 20, retries: 2, retriedJobs: 1 });
+    expect(r.throughput.tasksPerS).toBe(10);
+    expect(r.throughput.jobsPerS).toBe(20);
+    expect(r.latency.e2e.p50).toBeCloseTo(100, 0);
+    expect(r.latency.queues.jordan!.wait.p95).toBeCloseTo(10, 1);
+    expect(r.latency.queues.alex!.processing.max).toBe(50);
+    expect(r.latency.queues.alex!.delivery.p50).toBeCloseTo(5, 1);
+    expect(r.queues.peakDepth).toEqual({ jordan: 3, alex: 7 });
+    expect(r.memory).toEqual({ redisBaselineBytes: 2e6, redisPeakBytes: 3e6, rssPeakBytes: 1e8, heapPeakBytes: 6e7 });
+
+    const values = loadMetricValues(r, 123);
+    for (const name of Object.keys(values)) expect(loadMetricCatalogue.kindOf(name), name).toBeDefined();
+    expect(values['errors.rate']).toBe(0.1);
+    expect(values['db.rows']).toBe(123);
+    expect(values['wait.sarah.p95']).toBeNull();
+  });
+});
+
+describe('load thresholds', () => {
+  it('parses metrics, comparators and units into base units', () => {
+    expect(parseThreshold('e2e.p95<2s', loadMetricCatalogue)).toMatchObject({ metric: 'e2e.p95', kind: 'duration', comparator: '<', value: 2000 });
+    expect(parseThreshold(' wait.alex.p(99) <= 250ms ', loadMetricCatalogue)).toMatchObject({ metric: 'wait.alex.p99', comparator: '<=', value: 250 });
+    expect(parseThreshold('e2e.avg < 1.5', loadMetricCatalogue)).toMatchObject({ metric: 'e2e.mean', value: 1.5 });
+    expect(parseThreshold('errors.rate<1%', loadMetricCatalogue).value).toBeCloseTo(0.01, 12);
+    expect(parseThreshold('errors.rate<0.01', loadMetricCatalogue).value).toBe(0.01);
+    expect(parseThreshold('throughput.tasks_per_s>50', loadMetricCatalogue)).toMatchObject({ kind: 'rate', comparator: '>', value: 50 });
+    expect(parseThreshold('memory.rss_peak<512MB', loadMetricCatalogue).value).toBe(512 * 1024 * 1024);
+    expect(parseThreshold('errors.count==0', loadMetricCatalogue)).toMatchObject({ comparator: '==', value: 0 });
+  });
+
+  const bad: Array<[string, RegExp, number]> = [
+    ['e2e.p95', /expected a comparator/, 8],
+    ['e2e.p95 < fast', /expected a number/, 11],
+    ['latency.p95<2s', /unknown metric "latency.p95"/, 1],
+    ['e2e.p97<2s', /unknown metric "e2e.p97"; did you mean/, 1],
+    ['e2e.p95<2kg', /"kg" is not a unit of e2e.p95/, 10],
+    ['errors.count<1s', /not a unit of errors.count \(a count, which takes no unit\)/, 15],
+    ['', /expected a metric name, found the end/, 1],
+    ['<5', /expected a metric name/, 1],
+  ];
+  for (const [source, message, column] of bad) {
+    it(`rejects "${source}" with exit code 2 and the column`, () => {
+      try {
+        parseThreshold(source, loadMetricCatalogue);
+        expect.unreachable('should throw');
+      } catch (err) {
+        expect(isAspError(err)).toBe(true);
+        if (!isAspError(err)) return;
+        expect(err.exitCode).toBe(2);
+        expect(err.message).toMatch(message);
+        expect(err.details?.column).toBe(column);
+      }
+    });
+  }
+
+  it('evaluates thresholds: met, not met, and no data fails', () => {
+    const thresholds = parseThresholds(['e2e.p95<2s', 'errors.rate<=0.01', 'throughput.tasks_per_s>50', 'wait.sarah.p99<1s', 'errors.count!=3'], loadMetricCatalogue);
+    const outcomes = evaluateThresholds(thresholds, { 'e2e.p95': 1999, 'errors.rate': 0.01, 'throughput.tasks_per_s': 50, 'wait.sarah.p99': null, 'errors.count': 0 });
+    expect(outcomes.map((o) => o.pass)).toEqual([true, true, false, false, true]);
+    expect(outcomes[3]!.actual).toBeNull();
+  });
+});
