@@ -84,17 +84,17 @@ export function estimateData(db: ReadableStore, runId: string, limit = 400): Est
   };
 }
 
+/** Failed tasks keep their actuals in the points (the chart greys them); accuracy counts done tasks only. */
 function point(r: EstimateRow): EstimatePoint {
-  const done = r.state === 'done';
   return {
     taskId: r.task_id,
     cycle: r.cycle_no + 1,
     state: r.state,
     proxySize: r.proxy_size,
     sizeMethod: r.size_method,
-    size: projection(r.projected_size, r.size_lpi70, r.size_upi70, r.size_lpi90, r.size_upi90, done ? r.actual_size : null),
+    size: projection(r.projected_size, r.size_lpi70, r.size_upi70, r.size_lpi90, r.size_upi90, r.actual_size),
     timeMethod: r.time_method,
-    time: projection(r.projected_minutes, r.time_lpi70, r.time_upi70, r.time_lpi90, r.time_upi90, done ? r.actual_minutes : null),
+    time: projection(r.projected_minutes, r.time_lpi70, r.time_upi70, r.time_lpi90, r.time_upi90, r.actual_minutes),
     historyN: r.history_n,
   };
 }

@@ -42,7 +42,7 @@
     const band = (lo, hi) => points.map((p) => (p[cap][lo] === null || p[cap][hi] === null ? null : [p[cap][lo], p[cap][hi]]));
     const hitColor = (p) => {
       const v = p[cap];
-      if (v.actual === null) return '#9ca3af';
+      if (v.actual === null || p.state !== 'done') return '#9ca3af';
       if (v.lpi70 !== null && v.actual >= v.lpi70 && v.actual <= v.upi70) return HIT.in70;
       if (v.lpi90 !== null && v.actual >= v.lpi90 && v.actual <= v.upi90) return HIT.in90;
       return HIT.out;

@@ -70,7 +70,7 @@
     byId('defect-note').textContent = `Injected by phase (orange), removed by phase (green), escaped after acceptance (red). ${y.join(' · ')}.`;
     const more = d.estimates.pointsTotal - d.estimates.points.length;
     byId('estimate-note').textContent =
-      'PROBE projection per task (dash) with its 70 % and 90 % prediction intervals (bands); dots are actuals: green inside 70 %, amber inside 90 %, red outside.' +
+      'PROBE projection per task (dash) with its 70 % and 90 % prediction intervals (bands); dots are actuals: green inside 70 %, amber inside 90 %, red outside; grey for failed tasks (not counted in the accuracy).' +
       (more > 0 ? ` Showing the last ${d.estimates.points.length} of ${d.estimates.pointsTotal} estimates.` : '');
   }
 
