@@ -71,7 +71,7 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     const started = Date.now();
     await ensureImage({ image: DEFAULT_IMAGE, build: 'auto', offline: true, client });
     console.info(`[docker runtime] image ${DEFAULT_IMAGE} ready in ${Date.now() - started} ms (offline build or up to date)`);
-  });
+  }, 900_000);
 
   afterEach(async () => {
     await Promise.allSettled(runtimes.splice(0).map((r) => r.close()));
@@ -80,7 +80,7 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
   afterAll(async () => {
     await redis?.close();
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 300_000);
 
   it("starts one container per listener, as UID 1000 with the persona's git identity, labelled with the run id; close() removes them all", async () => {
     const lines = new Map<PersonaName, string[]>();
@@ -134,7 +134,7 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     console.info(`[docker runtime] closed (stop + remove) in ${Date.now() - closing} ms`);
     expect(await runContainers(options.runId)).toEqual([]);
     await expect(r.close()).resolves.toBeUndefined();
-  });
+  }, 300_000);
 
   it('removes orphans of crashed runs at start, and leaves live ones alone', async () => {
     const base = { image: DEFAULT_IMAGE, cmd: ['sleep', '600'], env: {}, user: '1000:1000', networkMode: 'host' };
@@ -169,7 +169,7 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     } finally {
       await Promise.allSettled([crashed, remote, stopped].map((id) => client.stopAndRemove(id, 0)));
     }
-  });
+  }, 300_000);
 
   it('a listener that dies before it is ready fails start() with its exit code and output, and leaves no container', async () => {
     const options = startOptions(['alex']);
@@ -179,7 +179,7 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     expect(isAspError(err) && err.message).toMatch(/exited with code 3/);
     expect(isAspError(err) && err.message).toMatch(/cannot reach the moon/);
     expect(await runContainers(options.runId)).toEqual([]);
-  });
+  }, 300_000);
 
   it('an abort (Ctrl-C in the CLI) during start stops and removes the containers', async () => {
     const controller = new AbortController();
@@ -194,7 +194,7 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     const err: unknown = await starting.catch((e: unknown) => e);
     expect(isAspError(err) && err.code).toBe('INTERRUPTED');
     expect(await runContainers(options.runId)).toEqual([]);
-  });
+  }, 300_000);
 
   it('restarts a listener whose container dies after the run started, and reports it', async () => {
     const exits: PersonaName[] = [];
@@ -216,5 +216,5 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     expect((await client.inspect(replacement ?? ''))?.running).toBe(true);
     await r.close();
     expect(await runContainers(options.runId)).toEqual([]);
-  });
+  }, 300_000);
 });
