@@ -10,7 +10,7 @@
 // Talks RESP over a raw socket, so it needs no driver and takes milliseconds.
 // Exit 0 = healthy, 1 = unhealthy (with the reason on stderr).
 import { createConnection } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const mode = process.argv[2] ?? 'listener';
 const TIMEOUT_MS = 3000;
@@ -21,7 +21,9 @@ function fail(reason) {
 }
 
 function redisTarget() {
-  const raw = process.env.ASP_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // ASP_REDIS_URL_FILE (a mounted secret with the persona's own credentials) wins.
+  const file = process.env.ASP_REDIS_URL_FILE;
+  const raw = (file && existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined) ?? process.env.ASP_REDIS_URL ?? 'redis://127.0.0.1:6379';
   let url;
   try {
     url = new URL(raw);

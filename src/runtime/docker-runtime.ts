@@ -1,4 +1,4 @@
-import { chown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, chown, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AspError, errorMessage, isAspError } from '../errors.ts';
@@ -33,6 +33,8 @@ export const DEFAULT_IMAGE = 'asp-platform:latest';
 /** Container path of the shared workspace root (ASP_IN_CONTAINER=true uses it). */
 export const CONTAINER_WORKSPACE_ROOT = '/app/workspaces';
 const CONTAINER_HOME = '/home/asp';
+/** Where a listener finds its persona's Redis URL (with its ACL password) when the run has one. */
+export const CONTAINER_REDIS_URL_FILE = '/run/secrets/asp_redis_url';
 
 export interface ReadyWaitOptions {
   redisUrl: string;
@@ -160,11 +162,20 @@ export function containerName(runId: string, persona: PersonaName, index: number
   return `asp-${slug}-${persona}-${index + 1}${restart > 0 ? `-r${restart}` : ''}`;
 }
 
-/** The environment of one listener container. */
-export function listenerEnv(o: RuntimeStartOptions, persona: PersonaName, listenerId: string): Record<string, string> {
+/**
+ * The environment of one listener container. With a mounted URL file (the
+ * persona's own Redis credentials) the URL stays out of the environment, so
+ * `docker inspect` shows no password.
+ */
+export function listenerEnv(
+  o: RuntimeStartOptions,
+  persona: PersonaName,
+  listenerId: string,
+  redisUrlFileMounted = false,
+): Record<string, string> {
   const env: Record<string, string> = {
     ...identityEnv(persona),
-    ASP_REDIS_URL: o.redisUrl,
+    ...(redisUrlFileMounted ? { ASP_REDIS_URL_FILE: CONTAINER_REDIS_URL_FILE } : { ASP_REDIS_URL: o.redisUrl }),
     ASP_QUEUE_PREFIX: o.queuePrefix,
     ASP_CONCURRENCY: String(o.concurrency),
     ASP_LISTENER_ID: listenerId,
@@ -191,10 +202,9 @@ function parseLine(line: string): Record<string, unknown> | string {
 /** Makes the workspace root exist and be writable by the container user. */
 async function prepareWorkspaceRoot(root: string, user: string): Promise<void> {
   await mkdir(root, { recursive: true });
-  const [uidText, gidText] = user.split(':');
-  const uid = Number(uidText);
-  const gid = Number(gidText ?? uidText);
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) return;
+  const ids = containerIds(user);
+  if (!ids) return;
+  const { uid, gid } = ids;
   if (process.getuid?.() !== 0) return; // a non-root host user runs the containers as itself
   const walk = async (path: string): Promise<void> => {
     const st = await lstat(path);
@@ -202,6 +212,37 @@ async function prepareWorkspaceRoot(root: string, user: string): Promise<void> {
     if (st.isDirectory()) for (const entry of await readdir(path)) await walk(join(path, entry));
   };
   await walk(root);
+}
+
+function containerIds(user: string): { uid: number; gid: number } | null {
+  const [uidText, gidText] = user.split(':');
+  const uid = Number(uidText);
+  const gid = Number(gidText ?? uidText);
+  return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : null;
+}
+
+/**
+ * Copies each persona's Redis URL file (0600, owned by the host user) to a
+ * file the container user may read (0400, chowned when the host is root);
+ * it is bind-mounted read-only at CONTAINER_REDIS_URL_FILE.
+ */
+async function stageRedisUrlFiles(o: RuntimeStartOptions, user: string): Promise<Map<PersonaName, string>> {
+  const staged = new Map<PersonaName, string>();
+  const files = o.redisUrlFiles ?? {};
+  const dir = join(resolve(o.runDir), 'docker-secrets');
+  const ids = containerIds(user);
+  for (const persona of o.personas) {
+    const source = files[persona];
+    if (!source) continue;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const target = join(dir, `${persona}-redis-url`);
+    await rm(target, { force: true });
+    await copyFile(source, target);
+    await chmod(target, 0o400);
+    if (ids && process.getuid?.() === 0) await chown(target, ids.uid, ids.gid);
+    staged.set(persona, target);
+  }
+  return staged;
 }
 
 interface Slot {
@@ -229,6 +270,7 @@ export class DockerRuntime implements AgentRuntime {
   private start_: RuntimeStartOptions | undefined;
   private ready = false;
   private launchedAny = false;
+  private redisUrlFiles = new Map<PersonaName, string>();
   private closing: Promise<void> | undefined;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     void this.close()
@@ -276,6 +318,7 @@ export class DockerRuntime implements AgentRuntime {
       });
       this.checkInterrupted();
       await prepareWorkspaceRoot(resolve(o.workspaceRoot), this.options.user);
+      this.redisUrlFiles = await stageRedisUrlFiles(o, this.options.user);
       const launches: Promise<void>[] = [];
       for (const persona of o.personas) {
         for (let i = 0; i < o.listenersPerPersona; i++) launches.push(this.launch(persona, i));
@@ -331,11 +374,12 @@ export class DockerRuntime implements AgentRuntime {
     this.launchedAny = true;
     const listenerId = `docker-${persona}-${index + 1}`;
     const name = containerName(o.runId, persona, index, restarts);
+    const urlFile = this.redisUrlFiles.get(persona);
     const containerId = await this.client.run({
       name,
       image: this.options.image,
       cmd: this.options.command(persona, listenerId),
-      env: listenerEnv(o, persona, listenerId),
+      env: listenerEnv(o, persona, listenerId, urlFile !== undefined),
       user: this.options.user,
       labels: {
         [LABEL_MANAGED]: 'true',
@@ -345,7 +389,10 @@ export class DockerRuntime implements AgentRuntime {
         [LABEL_OWNER_HOST]: this.host,
         [LABEL_OWNER_PID]: String(process.pid),
       },
-      binds: [{ host: resolve(o.workspaceRoot), container: CONTAINER_WORKSPACE_ROOT }],
+      binds: [
+        { host: resolve(o.workspaceRoot), container: CONTAINER_WORKSPACE_ROOT },
+        ...(urlFile ? [{ host: urlFile, container: CONTAINER_REDIS_URL_FILE, readOnly: true }] : []),
+      ],
       networkMode: 'host',
       init: true,
     });
@@ -438,6 +485,11 @@ export class DockerRuntime implements AgentRuntime {
       }
     }
     if (runId !== undefined) openRuns.delete(runId);
+    // 5. The staged credential copies.
+    for (const file of this.redisUrlFiles.values()) {
+      await rm(file, { force: true }).catch((err: unknown) => failures.push(`removing ${file}: ${errorMessage(err)}`));
+    }
+    this.redisUrlFiles.clear();
     if (failures.length) {
       throw new AspError('RUNTIME_FAILED', `could not remove every listener container: ${failures.join('; ')}`, {
         hint: 'docker ps -a --filter label=asp.managed=true lists them; the next start removes orphans',

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { PERSONA_IDENTITIES, WORKER_PERSONAS, type PersonaName } from '../../src
 import type { RuntimeStartOptions } from '../../src/runtime/agent-runtime.ts';
 import { ensureImage } from '../../src/runtime/docker-image-builder.ts';
 import {
+  CONTAINER_REDIS_URL_FILE,
   DEFAULT_IMAGE,
   DockerRuntime,
   LABEL_MANAGED,
@@ -84,7 +85,11 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
 
   it("starts one container per listener, as UID 1000 with the persona's git identity, labelled with the run id; close() removes them all", async () => {
     const lines = new Map<PersonaName, string[]>();
+    // Alex gets his Redis URL as a root-only file (as with per-persona credentials); the others through the environment.
+    const alexUrlFile = join(tempDir('secrets'), 'alex.url');
+    writeFileSync(alexUrlFile, redis.url, { mode: 0o600 });
     const options = startOptions(WORKER_PERSONAS, {
+      redisUrlFiles: { alex: alexUrlFile },
       onLog: (persona, line) => {
         const msg = typeof line === 'string' ? line : String(line.msg ?? '');
         lines.set(persona, [...(lines.get(persona) ?? []), msg]);
@@ -111,6 +116,12 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
       });
       expect(details?.networkMode).toBe('host');
       expect(details?.env.ASP_USER_ID).toBe(PERSONA_IDENTITIES[listener.persona].userId);
+      if (listener.persona === 'alex') {
+        expect(details?.env.ASP_REDIS_URL_FILE).toBe(CONTAINER_REDIS_URL_FILE);
+        expect(details?.env.ASP_REDIS_URL).toBeUndefined();
+      } else {
+        expect(details?.env.ASP_REDIS_URL).toBe(redis.url);
+      }
       expect(details?.env.ASP_ROLE).toBe(PERSONA_IDENTITIES[listener.persona].role);
 
       const uid = await client.exec(id, ['id', '-u']);

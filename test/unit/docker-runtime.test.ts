@@ -5,6 +5,7 @@ import type { RuntimeStartOptions } from '../../src/runtime/agent-runtime.ts';
 import { DockerClient } from '../../src/runtime/docker-client.ts';
 import {
   containerName,
+  CONTAINER_REDIS_URL_FILE,
   DockerRuntime,
   isOrphan,
   LABEL_MANAGED,
@@ -77,6 +78,13 @@ describe('container names and environment', () => {
     });
     expect(env.ASP_WORKSPACE_ROOT).toBeUndefined();
     expect(env.PATH).toBeUndefined();
+    expect(env.ASP_REDIS_URL_FILE).toBeUndefined();
+
+    // With the persona's own credentials mounted, the URL (and its password) stays out of the environment.
+    const withFile = listenerEnv({ ...options, redisUrl: 'redis://sarah:pw-7f3a9c@127.0.0.1:6399' }, 'sarah', 'docker-sarah-1', true);
+    expect(withFile.ASP_REDIS_URL_FILE).toBe(CONTAINER_REDIS_URL_FILE);
+    expect(withFile.ASP_REDIS_URL).toBeUndefined();
+    expect(JSON.stringify(withFile)).not.toContain('pw-7f3a9c');
   });
 });
 
