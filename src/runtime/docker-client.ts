@@ -49,6 +49,8 @@ export interface ContainerDetails {
   env: Record<string, string>;
   labels: Record<string, string>;
   networkMode: string;
+  /** starting | healthy | unhealthy, or null without a healthcheck */
+  health: string | null;
 }
 
 export interface ExecResult {
@@ -226,6 +228,7 @@ export class DockerClient {
         env: envRecord(info.Config.Env),
         labels: info.Config.Labels ?? {},
         networkMode: info.HostConfig.NetworkMode ?? '',
+        health: (info.State as { Health?: { Status?: string } }).Health?.Status ?? null,
       };
     } catch (err) {
       if (statusOf(err) === 404) return null;
