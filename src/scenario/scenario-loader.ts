@@ -47,28 +47,55 @@ export function loadScenarioFile(file: string): LoadedScenario {
   return parseScenario(source, file);
 }
 
-/** Validates scenario text. `file` is only used in messages. */
+/** Validates scenario text. `file` is only used in messages. Any failure is AspError('SCENARIO_INVALID', exit 2). */
 export function parseScenario(source: string, file = '<scenario>'): LoadedScenario {
+  try {
+    return parseScenarioText(source, file);
+  } catch (err) {
+    if (err instanceof AspError) throw err;
+    // Whatever the YAML parser or the schema throws on hostile input (e.g. a stack overflow) is still bad input.
+    throw invalid(file, [{ path: '', message: `cannot read the document: ${tooDeep(err) ? NESTED_TOO_DEEP : (err as Error).message}` }]);
+  }
+}
+
+const NESTED_TOO_DEEP = 'the document is nested too deeply to read';
+const UNSAFE_WARNINGS = new Set(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE']);
+
+function tooDeep(err: unknown): boolean {
+  return err instanceof RangeError || /Maximum call stack size exceeded/.test(String((err as Error)?.message ?? err));
+}
+
+function invalid(file: string, problems: ScenarioProblem[]): AspError {
+  const lines = problems.slice(0, 10).map((p) => `  ${formatWhere(file, p)}: ${p.message}`);
+  if (problems.length > 10) lines.push(`  … and ${problems.length - 10} more`);
+  return new AspError('SCENARIO_INVALID', `${file} is not a valid scenario:\n${lines.join('\n')}`, {
+    exitCode: 2,
+    hint: 'fix the fields above; the scenario format is described in README.md ("Scenario format")',
+    details: { problems },
+  });
+}
+
+function parseScenarioText(source: string, file: string): LoadedScenario {
   const fail = (problems: ScenarioProblem[]): never => {
-    const lines = problems.slice(0, 10).map((p) => `  ${formatWhere(file, p)}: ${p.message}`);
-    if (problems.length > 10) lines.push(`  … and ${problems.length - 10} more`);
-    throw new AspError('SCENARIO_INVALID', `${file} is not a valid scenario:\n${lines.join('\n')}`, {
-      exitCode: 2,
-      hint: 'fix the fields above; the scenario format is described in README.md ("Scenario format")',
-      details: { problems },
-    });
+    throw invalid(file, problems);
   };
 
   if (source.includes('\u0000')) fail([{ path: '', message: 'the file is binary, expected YAML text' }]);
   if (source.trim() === '') fail([{ path: '', message: 'the file is empty, expected a YAML mapping with name, seed, cycles' }]);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  // logLevel 'error': the parser's warnings go to doc.warnings, never to process warnings.
+  const doc = parseDocument(source, { lineCounter, prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
+  // An unknown tag (`!!js/function`, `!!timestamp`) would silently become a string: refuse it.
+  const errors = [...doc.errors, ...doc.warnings.filter((w) => UNSAFE_WARNINGS.has(w.code))];
+  if (errors.length > 0) {
+    const deep = errors.find((e) => tooDeep(e));
     fail(
-      doc.errors.map((e) => {
+      (deep ? [deep] : errors).map((e) => {
         const pos = e.linePos?.[0];
-        return { path: '', line: pos?.line, column: pos?.col, message: `YAML syntax: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}` };
+        let message = tooDeep(e) ? NESTED_TOO_DEEP : (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+        if (e.code === 'TAG_RESOLVE_FAILED') message += ' (a scenario is plain YAML, without tags)';
+        return { path: '', line: pos?.line, column: pos?.col, message: `YAML${e.name === 'YAMLWarning' ? '' : ' syntax'}: ${message}` };
       }),
     );
   }
@@ -76,7 +103,7 @@ export function parseScenario(source: string, file = '<scenario>'): LoadedScenar
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    fail([{ path: '', message: `YAML: ${(err as Error).message}` }]);
+    fail([{ path: '', message: `YAML: ${tooDeep(err) ? NESTED_TOO_DEEP : (err as Error).message}` }]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     fail([{ path: '', line: 1, column: 1, message: `expected a YAML mapping (name, seed, cycles, …), got ${Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'nothing' : typeof data}` }]);
