@@ -2,6 +2,10 @@ import { parseArgs } from 'node:util';
 import { renderSummary } from '../report/summary-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { simulate } from '../runner/simulate.ts';
+import { resumePlan } from '../runner/run-resume.ts';
+import { runLayout } from '../runner/run-layout.ts';
+import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { runReportObserver } from '../admin/run-report.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 
@@ -19,6 +23,7 @@ const HELP = `usage: asp simulate <scenario.yaml> [options]
   --tasks-in-flight <n>  tasks in flight per cycle
   --redis <url>          Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
   --prefix <name>        BullMQ prefix (default: private per run, removed at the end)
+  --resume <runId>       finish an interrupted or crashed run from the database (no scenario file)
 `;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -49,6 +54,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
         'tasks-in-flight': { type: 'string' },
         redis: { type: 'string' },
         prefix: { type: 'string' },
+        resume: { type: 'string' },
         'log-level': { type: 'string' },
       },
     });
@@ -61,7 +67,9 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
     return 0;
   }
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw usageError('give exactly one scenario file', 'e.g. `npm run simulate scenarios/task-a.yaml`');
+  if (values.resume) {
+    if (positionals.length > 0) throw usageError('--resume takes the run id only; the scenario comes from the database');
+  } else if (!file || positionals.length > 1) throw usageError('give exactly one scenario file', 'e.g. `npm run simulate scenarios/task-a.yaml`');
   if (values.runtime && values.runtime !== 'process' && values.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${values.runtime}"`);
   if (values.workspace && values.workspace !== 'git' && values.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${values.workspace}"`);
 
@@ -79,9 +87,10 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = new ProgressLine();
+  const resumed = values.resume ? resumeOptions(values.db, values.resume) : undefined;
   try {
     const result = await simulate({
-      scenarioFile: file,
+      scenarioFile: file ?? resumed?.loaded.file ?? '',
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(values.runtime ? { runtime: values.runtime as 'process' | 'docker' } : {}),
@@ -93,6 +102,8 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
       ...(values.prefix ? { queuePrefix: values.prefix } : {}),
       ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
       signal: controller.signal,
+      // A resumed run keeps the settings it started with.
+      ...(resumed ?? {}),
       onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · cycle ${p.cycle}/${p.cycles} ${p.cycleName}${p.lastTask ? ` · ${p.lastTask}` : ''}`),
     });
     progress.clear();
@@ -104,5 +115,17 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
     progress.clear();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The scenario and options of the run to resume, read from its database. */
+function resumeOptions(dbPath: string | undefined, runId: string) {
+  const store = new SqliteTelemetryStore(runLayout({ dbPath }).dbPath);
+  try {
+    store.migrate();
+    // The original recording stays as it was; the resumed run still gets its report.
+    return { ...resumePlan(store, runId), resume: runId, observers: [runReportObserver()] };
+  } finally {
+    store.close();
   }
 }

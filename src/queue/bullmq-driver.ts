@@ -134,6 +134,10 @@ export class RedisClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
     try {
       await this.client.quit();
     } catch {

@@ -49,11 +49,13 @@ export class Heartbeat {
     await this.redis.setWithTtl(this.key, JSON.stringify(this.beat()), HEARTBEAT_TTL_MS);
   }
 
+  /** Stops beating and removes the key; bounded, so a listener stops even when Redis is gone. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.redis.del(this.key).catch(() => undefined);
-    await this.redis.close();
+    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await bounded(this.redis.del(this.key));
+    await bounded(this.redis.close());
   }
 }
 

@@ -73,13 +73,14 @@ export class StepDispatcher {
     });
     const onAbort = () => this.fail(jobId, 'interrupted');
     signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await queue.add(data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs });
+    // Not awaited before the result: while Redis is away the add waits, and an abort must still settle the step.
+    void queue
+      .add(data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs })
       // A resumed run may find the job already finished (its event long gone).
-      await this.settleFromRedis(jobId, persona);
-    } catch (err) {
-      this.fail(jobId, `could not enqueue: ${(err as Error).message}`);
-    }
+      .then(async () => {
+        if (this.pending.has(jobId)) await this.settleFromRedis(jobId, persona);
+      })
+      .catch((err: unknown) => this.fail(jobId, `could not enqueue: ${(err as Error).message}`));
     try {
       return await result;
     } finally {

@@ -103,7 +103,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   let outage: AspError | undefined;
   const watchdog = new RedisWatchdog(redis.url, scenario.workflow.redisOutageMs, {
     onDown: () => log.warn('Redis does not answer; the run waits for it'),
-    onBack: (ms) => log.info({ downMs: ms }, 'Redis is back; the run continues'),
+    onBack: (ms) => {
+      log.info({ downMs: ms }, 'Redis is back; the run continues');
+      // A Redis that restarted empty forgot the persona users: give them back.
+      credentials?.restore().catch((err: unknown) => log.error({ err }, 'could not restore the persona Redis users'));
+    },
     onOutage: (ms) => {
       outage = new AspError('REDIS_UNAVAILABLE', `Redis went away for ${Math.round(ms / 1000)} s during run ${runId}; the run stopped`, {
         exitCode: 1,
@@ -210,7 +214,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         store.close();
       }],
       ['redis', () => redis.close()],
-    ]);
+    ], outage ? 3000 : 20_000);
     await observe.runEnded({ summary: final, status, digest: final.digest });
     log.info({ status, wallMs, digest: final.digest }, 'run ended');
     result = { runId, status, digest: final.digest, summary: final, layout };

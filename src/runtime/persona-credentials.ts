@@ -27,6 +27,8 @@ export interface PersonaCredentials {
   urlFiles(): Partial<Record<PersonaName, string>>;
   /** The ACL user names created (empty in the fallback). */
   users(): string[];
+  /** Creates the users again (a Redis restarted without persistence forgot them); same passwords. */
+  restore(): Promise<void>;
   /** Deletes the users (disconnecting their clients) and the files. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -126,6 +128,7 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
   };
   const admin = new RedisClient(options.redisUrl);
   const users: string[] = [];
+  const rules = new Map<string, string[]>();
   let isolated = true;
   try {
     for (const persona of options.personas) {
@@ -133,7 +136,8 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
       const password = randomBytes(32).toString('hex');
       const hash = createHash('sha256').update(password).digest('hex');
       users.push(user);
-      await admin.aclSetUser(user, ['reset', 'on', `#${hash}`, ...personaAclRules(options.prefix, persona)]);
+      rules.set(user, ['reset', 'on', `#${hash}`, ...personaAclRules(options.prefix, persona)]);
+      await admin.aclSetUser(user, rules.get(user) ?? []);
       writeUrl(persona, personaRedisUrl(options.redisUrl, user, password));
     }
   } catch (err) {
@@ -157,6 +161,15 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
     urlFile: (persona) => files.get(persona),
     urlFiles: () => Object.fromEntries(files),
     users: () => [...users],
+    async restore() {
+      if (closing || users.length === 0) return;
+      const client = new RedisClient(options.redisUrl);
+      try {
+        for (const user of users) await client.aclSetUser(user, rules.get(user) ?? []);
+      } finally {
+        await client.close();
+      }
+    },
     close() {
       closing ??= (async () => {
         files.clear();

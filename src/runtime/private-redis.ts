@@ -40,8 +40,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startPrivateRedis(): Promise<RedisHandle> {
-  const port = await freePort();
+/** Starts a redis-server on loopback (on `port`, or a free one) that keeps nothing on disk. */
+export async function startPrivateRedis(port?: number): Promise<RedisHandle> {
+  port ??= await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
