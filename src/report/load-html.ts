@@ -35,6 +35,7 @@ export function renderLoadHtml(report: LoadReport, thresholds: readonly Threshol
   const data = {
     throughput: m.throughput.series,
     depth: m.queues.series,
+    memory: m.memory.series,
     bins: m.latency.e2eBins,
     personas: Object.keys(m.queues.peakDepth),
   };
@@ -63,7 +64,8 @@ dl{display:grid;grid-template-columns:140px 1fr;gap:2px 12px} dt{color:#666}
 <dl>${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
 ${thresholds.length ? `<h2>Thresholds</h2><ul>${thresholdList}</ul>` : ''}
 <h2>Throughput over time</h2><div class="chart"><canvas id="throughput"></canvas></div>
-<h2>Queue depth over time (waiting + active)</h2><div class="chart"><canvas id="depth"></canvas></div>
+<h2>Queue depth over time (waiting + active, peak per interval)</h2><div class="chart"><canvas id="depth"></canvas></div>
+<h2>Memory over time (MB, peak per interval)</h2><div class="chart"><canvas id="memory"></canvas></div>
 <h2>End-to-end latency distribution</h2><div class="chart"><canvas id="latency"></canvas></div>
 <h2>Latency percentiles (ms)</h2>
 <table><tr><th></th><th>count</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr>
@@ -74,16 +76,21 @@ ${latencyRows(report)}
 <script>
 const data = ${scriptJson(data)};
 const colors = ['#0969da', '#cf222e', '#1a7f37', '#8250df'];
-const line = (id, labels, sets, y) => new Chart(document.getElementById(id), {
+const line = (id, points, sets, y) => new Chart(document.getElementById(id), {
   type: 'line',
-  data: { labels, datasets: sets.map((s, i) => ({ label: s.label, data: s.data, borderColor: colors[i % 4], pointRadius: 0, borderWidth: 1.5 })) },
-  options: { animation: false, maintainAspectRatio: false, scales: { x: { title: { display: true, text: 'seconds' } }, y: { beginAtZero: true, title: { display: true, text: y } } } },
+  data: { datasets: sets.map((s, i) => ({ label: s.label, data: points.map((p) => ({ x: p.t, y: s.value(p) })), borderColor: colors[i % 4], pointRadius: 0, borderWidth: 1.5 })) },
+  options: { animation: false, parsing: true, maintainAspectRatio: false, scales: { x: { type: 'linear', min: 0, title: { display: true, text: 'seconds since start' } }, y: { beginAtZero: true, title: { display: true, text: y } } } },
 });
-line('throughput', data.throughput.map((p) => p.t.toFixed(1)), [
-  { label: 'tasks/s', data: data.throughput.map((p) => p.tasksPerS) },
-  { label: 'jobs/s', data: data.throughput.map((p) => p.jobsPerS) },
+line('throughput', data.throughput, [
+  { label: 'tasks/s', value: (p) => p.tasksPerS },
+  { label: 'jobs/s', value: (p) => p.jobsPerS },
 ], 'per second');
-line('depth', data.depth.map((p) => p.t.toFixed(1)), data.personas.map((name) => ({ label: name, data: data.depth.map((p) => p.values[name] ?? 0) })), 'jobs');
+line('depth', data.depth, data.personas.map((name) => ({ label: name, value: (p) => p.values[name] ?? 0 })), 'jobs');
+line('memory', data.memory, [
+  { label: 'runner RSS', value: (p) => p.values.rssMB },
+  { label: 'runner heap used', value: (p) => p.values.heapMB },
+  { label: 'Redis used_memory', value: (p) => p.values.redisMB },
+], 'MB');
 new Chart(document.getElementById('latency'), {
   type: 'bar',
   data: { labels: data.bins.map((b) => b.to < 1000 ? b.to.toFixed(0) + ' ms' : (b.to / 1000).toFixed(2) + ' s'), datasets: [{ label: 'tasks (upper bound of bin)', data: data.bins.map((b) => b.count), backgroundColor: '#0969da' }] },

@@ -27,7 +27,7 @@ export class CounterSeries {
   constructor(
     private readonly origin: number,
     private bucketMs = 1000,
-    private readonly capacity = 600,
+    private readonly capacity = 240,
   ) {}
 
   add(at: number, n = 1): void {
@@ -51,34 +51,45 @@ export class CounterSeries {
   }
 }
 
-/** Sampled gauges (e.g. queue depth); beyond `capacity` samples, neighbours merge keeping the peak. */
+/**
+ * Sampled gauges (queue depth, memory) in time buckets of equal width keeping
+ * each bucket's peak; when `capacity` buckets are used, neighbours merge and
+ * the width doubles, so the series stays bounded and evenly spaced.
+ */
 export class GaugeSeries<K extends string> {
-  private samples: Array<{ t: number; values: Record<K, number> }> = [];
+  private buckets: Array<Record<K, number> | undefined> = [];
   constructor(
     private readonly origin: number,
-    private readonly capacity = 600,
+    private bucketMs = 250,
+    private readonly capacity = 400,
   ) {}
 
   add(at: number, values: Record<K, number>): void {
-    this.samples.push({ t: (at - this.origin) / 1000, values });
-    if (this.samples.length < this.capacity) return;
-    const merged: typeof this.samples = [];
-    for (let k = 0; k < this.samples.length; k += 2) {
-      const a = this.samples[k]!;
-      const b = this.samples[k + 1];
-      if (!b) merged.push(a);
-      else merged.push({ t: b.t, values: Object.fromEntries(Object.keys(a.values).map((key) => [key, Math.max(a.values[key as K], b.values[key as K] ?? 0)])) as Record<K, number> });
+    let i = Math.max(0, Math.floor((at - this.origin) / this.bucketMs));
+    while (i >= this.capacity) {
+      this.buckets = Array.from({ length: Math.ceil(this.buckets.length / 2) }, (_, k) => peakOf(this.buckets[2 * k], this.buckets[2 * k + 1]));
+      this.bucketMs *= 2;
+      i = Math.floor(i / 2);
     }
-    this.samples = merged;
+    while (this.buckets.length <= i) this.buckets.push(undefined);
+    this.buckets[i] = peakOf(this.buckets[i], values);
   }
 
+  /** One point per sampled bucket; `t` is the bucket's end in seconds from the origin. */
   points(): Array<{ t: number; values: Record<K, number> }> {
-    return this.samples;
+    return this.buckets.flatMap((values, i) => (values ? [{ t: ((i + 1) * this.bucketMs) / 1000, values }] : []));
   }
 
   peak(key: K): number {
-    return this.samples.reduce((m, s) => Math.max(m, s.values[key] ?? 0), 0);
+    return this.buckets.reduce((m, b) => Math.max(m, b?.[key] ?? 0), 0);
   }
+}
+
+function peakOf<K extends string>(a: Record<K, number> | undefined, b: Record<K, number> | undefined): Record<K, number> | undefined {
+  if (!a || !b) return a ?? b;
+  const out = { ...a };
+  for (const key of Object.keys(b) as K[]) out[key] = Math.max(a[key] ?? 0, b[key]);
+  return out;
 }
 
 export type TaskEnd = 'done' | 'round-limit' | 'rejected' | 'step-failed';
@@ -96,6 +107,8 @@ export interface ResourceSample {
   rssBytes: number;
   heapBytes: number;
 }
+
+type MemoryKey = 'rssMB' | 'heapMB' | 'redisMB';
 
 export interface QueueLatency {
   jobs: number;
@@ -116,7 +129,14 @@ export interface LoadMetricsReport {
   throughput: { tasksPerS: number; jobsPerS: number; series: Array<{ t: number; tasksPerS: number; jobsPerS: number }> };
   latency: { e2e: HistogramSummary; e2eBins: Array<{ from: number; to: number; count: number }>; queues: Record<string, QueueLatency> };
   queues: { peakDepth: Record<string, number>; series: Array<{ t: number; values: Record<string, number> }> };
-  memory: { redisBaselineBytes: number | null; redisPeakBytes: number | null; rssPeakBytes: number; heapPeakBytes: number };
+  memory: {
+    redisBaselineBytes: number | null;
+    redisPeakBytes: number | null;
+    rssPeakBytes: number;
+    heapPeakBytes: number;
+    /** Runner RSS and heap (MB) over time: flat for a lean run of any size. */
+    series: Array<{ t: number; values: Record<MemoryKey, number> }>;
+  };
 }
 
 interface QueueHistograms {
@@ -134,6 +154,7 @@ export class LoadMetrics {
   private readonly taskSeries: CounterSeries;
   private readonly jobSeries: CounterSeries;
   private readonly depth: GaugeSeries<string>;
+  private readonly memory: GaugeSeries<MemoryKey>;
   private readonly byEnd: Record<TaskEnd, number> = { done: 0, 'round-limit': 0, rejected: 0, 'step-failed': 0 };
   private first: number | undefined;
   private last: number | undefined;
@@ -153,6 +174,7 @@ export class LoadMetrics {
     this.taskSeries = new CounterSeries(origin);
     this.jobSeries = new CounterSeries(origin);
     this.depth = new GaugeSeries(origin);
+    this.memory = new GaugeSeries(origin);
   }
 
   taskStarted(taskId: string, at: number): void {
@@ -195,6 +217,8 @@ export class LoadMetrics {
       this.redisBaseline ??= s.redisBytes;
       this.redisPeak = Math.max(this.redisPeak ?? 0, s.redisBytes);
     }
+    const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
+    this.memory.add(at, { rssMB: mb(s.rssBytes), heapMB: mb(s.heapBytes), redisMB: s.redisBytes === undefined ? 0 : mb(s.redisBytes) });
     this.rssPeak = Math.max(this.rssPeak, s.rssBytes);
     this.heapPeak = Math.max(this.heapPeak, s.heapBytes);
   }
@@ -225,7 +249,7 @@ export class LoadMetrics {
         ),
       },
       queues: { peakDepth: Object.fromEntries(this.personas.map((p) => [p, this.depth.peak(p)])), series: this.depth.points() },
-      memory: { redisBaselineBytes: this.redisBaseline, redisPeakBytes: this.redisPeak, rssPeakBytes: this.rssPeak, heapPeakBytes: this.heapPeak },
+      memory: { redisBaselineBytes: this.redisBaseline, redisPeakBytes: this.redisPeak, rssPeakBytes: this.rssPeak, heapPeakBytes: this.heapPeak, series: this.memory.points() },
     };
   }
 }

@@ -101,11 +101,16 @@ describe('rates and bounded series', () => {
     expect(points[0]!.perS).toBeCloseTo(10, 6);
   });
 
-  it('GaugeSeries stays under capacity and keeps the peak', () => {
-    const g = new GaugeSeries<'q'>(0, 50);
+  it('GaugeSeries stays under capacity, evenly spaced, and keeps the peak', () => {
+    const g = new GaugeSeries<'q'>(0, 250, 50);
     for (let i = 0; i < 10_000; i++) g.add(i * 250, { q: i === 4321 ? 999 : i % 10 });
-    expect(g.points().length).toBeLessThan(50);
+    const points = g.points();
+    expect(points.length).toBeLessThanOrEqual(50);
+    expect(points.length).toBeGreaterThan(25);
+    const gaps = new Set(points.slice(1).map((p, i) => p.t - points[i]!.t));
+    expect(gaps).toEqual(new Set([64]));
     expect(g.peak('q')).toBe(999);
+    expect(points.filter((p) => p.values.q === 999)).toHaveLength(1);
   });
 });
 
@@ -133,7 +138,8 @@ describe('LoadMetrics', () => {
     expect(r.latency.queues.alex!.processing.max).toBe(50);
     expect(r.latency.queues.alex!.delivery.p50).toBeCloseTo(5, 1);
     expect(r.queues.peakDepth).toEqual({ jordan: 3, alex: 7 });
-    expect(r.memory).toEqual({ redisBaselineBytes: 2e6, redisPeakBytes: 3e6, rssPeakBytes: 1e8, heapPeakBytes: 6e7 });
+    expect(r.memory).toMatchObject({ redisBaselineBytes: 2e6, redisPeakBytes: 3e6, rssPeakBytes: 1e8, heapPeakBytes: 6e7 });
+    expect(r.memory.series.map((p) => p.values.rssMB)).toEqual([95.4, 85.8]);
 
     const values = loadMetricValues(r, 123);
     for (const name of Object.keys(values)) expect(loadMetricCatalogue.kindOf(name), name).toBeDefined();
