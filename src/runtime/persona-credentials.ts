@@ -131,6 +131,8 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
   const rules = new Map<string, string[]>();
   let isolated = true;
   try {
+    const reaped = await reapOrphanUsers(admin).catch(() => []);
+    if (reaped.length > 0) options.logger?.info({ users: reaped }, 'deleted the Redis users of crashed runs');
     for (const persona of options.personas) {
       const user = personaUserName(options.runId, persona);
       const password = randomBytes(32).toString('hex');
@@ -185,6 +187,35 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
       return closing;
     },
   };
+}
+
+const RUN_USER = /^asp-(run-(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-[0-9a-f]{6})-(?:jordan|alex|sarah)$/;
+
+/**
+ * Deletes persona users left by runs that crashed before their cleanup:
+ * named after a run id older than `minAgeMs` (default 6 h), with no client
+ * connected as them and no listener heartbeat under the run's default
+ * prefix (a live run's listeners always have both). Returns their names.
+ */
+export async function reapOrphanUsers(admin: RedisClient, now = Date.now(), minAgeMs = 6 * 3600_000): Promise<string[]> {
+  const old = (await admin.aclUsers()).flatMap((user) => {
+    const m = RUN_USER.exec(user);
+    if (!m) return [];
+    const [y, mo, d, h, mi, s] = m.slice(2, 8).map(Number) as [number, number, number, number, number, number];
+    return now - Date.UTC(y, mo - 1, d, h, mi, s) > minAgeMs ? [{ user, runId: m[1]! }] : [];
+  });
+  if (old.length === 0) return [];
+  const clients = String(await admin.command('CLIENT', 'LIST'));
+  const connected = new Set([...clients.matchAll(/ user=(\S+)/g)].map((m) => m[1]));
+  const beating = new Map<string, boolean>();
+  const orphans: string[] = [];
+  for (const { user, runId } of old) {
+    if (connected.has(user)) continue;
+    if (!beating.has(runId)) beating.set(runId, (await admin.scan(`asp-${runId}:listeners:*`)).length > 0);
+    if (!beating.get(runId)) orphans.push(user);
+  }
+  await admin.aclDelUser(...orphans);
+  return orphans;
 }
 
 /**

@@ -128,6 +128,25 @@ describe('per-persona Redis credentials (ACL)', () => {
     expect(credentials.urlFile('alex')).toBeUndefined();
   });
 
+  it('deletes the users of crashed runs (old, unconnected, no heartbeat) when a run provisions, and only those', async () => {
+    const admin = track(new RedisClient(REDIS_URL));
+    const hex = randomBytes(3).toString('hex');
+    const crashed = `asp-run-20000101000000-${hex}-alex`;
+    const oldButLive = `asp-run-20000101000000-${randomBytes(3).toString('hex')}-sarah`;
+    const recent = `asp-run-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${hex}-jordan`;
+    for (const user of [crashed, oldButLive, recent]) await admin.aclSetUser(user, ['reset', 'on', 'nopass', '~*', '+@all']);
+    track({ close: () => admin.aclDelUser(crashed, oldButLive, recent) });
+    const liveRun = oldButLive.slice('asp-'.length, -'-sarah'.length);
+    await admin.setWithTtl(`asp-${liveRun}:listeners:sarah:sarah-1`, '{}', 30_000);
+    track({ close: () => admin.del(`asp-${liveRun}:listeners:sarah:sarah-1`) });
+
+    await provision(['alex']);
+    const users = await admin.aclUsers();
+    expect(users).not.toContain(crashed);
+    expect(users).toContain(oldButLive);
+    expect(users).toContain(recent);
+  });
+
   it('falls back to the shared URL, with a warning, when the server refuses ACL SETUSER', async () => {
     temp = new TempRun();
     const admin = track(new RedisClient(REDIS_URL));
