@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../runner/outcome-digest.ts';
 import type { WatchedEvent } from '../runner/machine-watch.ts';
 
 /**
@@ -14,8 +13,35 @@ export interface EventRecord {
   error?: { message: string; code?: string };
 }
 
+/** sha256 of canonical JSON (object keys sorted; undefined members dropped as JSON.stringify does). */
 export function digestOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+/**
+ * Every task of a cycle shares the same PROBE history array, so its text is
+ * cached by identity: a 1,000-task replay serializes each history once.
+ */
+const arrayCache = new WeakMap<readonly unknown[], string>();
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    const cached = arrayCache.get(value);
+    if (cached !== undefined) return cached;
+    const text = `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonical(v))).join(',')}]`;
+    if (value.length >= 16) arrayCache.set(value, text);
+    return text;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonical((value as { toJSON: () => unknown }).toJSON());
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined || typeof v === 'function') continue;
+    parts.push(`${JSON.stringify(key)}:${canonical(v)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** sha256 of a step request (the actor input the machine built). */

@@ -157,9 +157,14 @@ export class Recorder implements RunObserver {
   }
 }
 
-/** The job as sent, minus the estimate's PROBE history (its length is kept; the request digest covers it). */
-function jobForRecording(job: StepJob): Omit<StepJob, 'request'> & { request: Record<string, unknown> & Pick<StepJob['request'], 'step' | 'taskId' | 'round'> } {
-  if (job.request.step !== 'estimate') return job;
-  const { history, ...rest } = job.request;
-  return { ...job, request: { ...rest, historyPoints: history.length } };
+/**
+ * The job as sent, minus what the header already holds or the request digest
+ * covers: the persona model (the scenario's) and the estimate's PROBE history
+ * (its length is kept).
+ */
+function jobForRecording(job: StepJob): Omit<StepJob, 'request' | 'model'> & { request: Record<string, unknown> & Pick<StepJob['request'], 'step' | 'taskId' | 'round'> } {
+  const { model: _model, ...rest } = job;
+  if (job.request.step !== 'estimate') return rest;
+  const { history, ...request } = job.request;
+  return { ...rest, request: { ...request, historyPoints: history.length } };
 }

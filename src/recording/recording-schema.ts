@@ -8,8 +8,9 @@ import { STEP_NAMES } from '../workflow/task-types.ts';
  * line, validated with these schemas when read:
  *
  *   header    engine version, scenario text and hash, seed, resolved options
- *   dispatch  a step job sent to a persona (request digest; the estimate's
- *             history is summarised by its length)
+ *   dispatch  a step job sent to a persona (request digest; the persona
+ *             model is left out and the estimate's history is summarised
+ *             by its length)
  *   result    the result a listener returned (the replayer feeds these back)
  *   event     an event a task machine processed, with the state and review
  *             round it led to and a digest of its output (or the error)
@@ -62,7 +63,7 @@ export const DispatchLineSchema = z.strictObject({
   round,
   /** sha256 of the canonical JSON of the step request the machine built. */
   request: sha256,
-  /** The job as sent, with `request.history` replaced by `historyPoints` (its length). */
+  /** The job as sent, without `model` (the header's scenario has it) and with the estimate's `request.history` replaced by `historyPoints` (its length). */
   job: z.looseObject({ v: z.literal(1), runId: z.string(), persona, request: z.looseObject({ step, taskId, round }) }),
 });
 

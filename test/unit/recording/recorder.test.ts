@@ -44,6 +44,7 @@ describe('Recorder', () => {
     const estimate = rest.find((l) => l.kind === 'dispatch' && l.step === 'estimate');
     expect(estimate && 'job' in estimate && estimate.job.request).toMatchObject({ step: 'estimate', historyPoints: 4 });
     expect(estimate && 'job' in estimate && 'history' in estimate.job.request).toBe(false);
+    expect(estimate && 'job' in estimate && 'model' in estimate.job).toBe(false);
     const footer = lines.at(-1)!;
     expect(footer).toMatchObject({ kind: 'footer', status: 'completed', digest: run.digest, taskCount: 6 });
   });
