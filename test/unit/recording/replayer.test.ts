@@ -18,8 +18,12 @@ function io() {
   return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
 }
 
+// Tests edit arbitrary recorded JSON in place.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type JsonLine = Record<string, any>;
+
 /** Rewrites the first line matching `pick`, changing it with `change`; returns its 1-based line number. */
-function editLine(file: string, pick: (line: Record<string, any>) => boolean, change: (line: Record<string, any>) => void): number {
+function editLine(file: string, pick: (line: JsonLine) => boolean, change: (line: JsonLine) => void): number {
   const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
   const index = lines.findIndex((l) => pick(JSON.parse(l)));
   expect(index).toBeGreaterThan(0);
