@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, chown, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -272,13 +273,26 @@ export class DockerRuntime implements AgentRuntime {
   private launchedAny = false;
   private redisUrlFiles = new Map<PersonaName, string>();
   private closing: Promise<void> | undefined;
+  private closed = false;
+  /**
+   * SIGINT/SIGTERM when nobody else handles them: stop and remove the
+   * containers, then let the signal do what it would have done. When the
+   * application has its own handler (the CLI drains in-flight steps first),
+   * it decides, and closes this runtime.
+   */
   private readonly onSignal = (signal: NodeJS.Signals): void => {
+    if (process.listenerCount(signal) > 1) return;
     void this.close()
       .catch(() => undefined)
       .finally(() => {
-        // Nobody else handles the signal: let it do what it would have done.
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
+  };
+  /** The process exits (process.exit, a second Ctrl-C) with containers still up: remove them, synchronously. */
+  private readonly onExit = (): void => {
+    if (this.closed) return;
+    const ids = this.slots.map((s) => s.containerId);
+    if (ids.length > 0) spawnSync('docker', ['rm', '--force', ...ids], { stdio: 'ignore', timeout: 20_000 });
   };
   private readonly onAbort = (): void => {
     void this.close().catch(() => undefined);
@@ -301,6 +315,7 @@ export class DockerRuntime implements AgentRuntime {
     if (this.options.handleSignals) {
       process.on('SIGINT', this.onSignal);
       process.on('SIGTERM', this.onSignal);
+      process.on('exit', this.onExit);
     }
     if (o.signal?.aborted) this.onAbort();
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -460,6 +475,21 @@ export class DockerRuntime implements AgentRuntime {
     process.off('SIGTERM', this.onSignal);
     this.start_?.signal?.removeEventListener('abort', this.onAbort);
     const failures: string[] = [];
+    try {
+      await this.stopAll(failures);
+    } finally {
+      this.closed = true;
+      process.off('exit', this.onExit);
+    }
+    if (failures.length) {
+      throw new AspError('RUNTIME_FAILED', `could not remove every listener container: ${failures.join('; ')}`, {
+        hint: 'docker ps -a --filter label=asp.managed=true lists them; the next start removes orphans',
+      });
+    }
+  }
+
+  /** Cleanup steps in order; a failing step is noted and does not skip the rest. */
+  private async stopAll(failures: string[]): Promise<void> {
     // 1. Launches in flight finish first, so that no container escapes.
     await Promise.allSettled([...this.pending]);
     // 2. Stop and remove every container of this runtime.
@@ -490,10 +520,5 @@ export class DockerRuntime implements AgentRuntime {
       await rm(file, { force: true }).catch((err: unknown) => failures.push(`removing ${file}: ${errorMessage(err)}`));
     }
     this.redisUrlFiles.clear();
-    if (failures.length) {
-      throw new AspError('RUNTIME_FAILED', `could not remove every listener container: ${failures.join('; ')}`, {
-        hint: 'docker ps -a --filter label=asp.managed=true lists them; the next start removes orphans',
-      });
-    }
   }
 }
