@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { liveReplay, type LiveReplayReport } from '../recording/live-replay.ts';
+import type { LiveReplayReport } from '../recording/live-replay.ts';
 import { readRecording } from '../recording/recording-reader.ts';
 import { replayRecording, type ReplayReport } from '../recording/replayer.ts';
 import { ProgressLine } from '../report/progress-line.ts';
@@ -62,6 +62,8 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderReplay(report));
     return report.status === 'match' ? 0 : 1;
   }
+  // Loaded only for --live: an offline replay never touches the queue, Redis or database drivers.
+  const { liveReplay } = await import('../recording/live-replay.ts');
   const progress = new ProgressLine();
   try {
     const report = await liveReplay(recording, {
