@@ -171,7 +171,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       runId,
       scenario,
       workspaceMode: scenario.workspace,
-      dispatch: (persona, jobId, job, s) => active.dispatch(persona, jobId, job, s),
+      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
+      dispatch: (persona, jobId, job, s) => active.dispatch(persona, jobId, job, AbortSignal.any([s, signal])),
       ...(resume ? { lookup: (request) => resume?.steps.get(stepKey(request.taskId, request.step, request.round)) } : {}),
       onDispatch: (request, jobId, job) => observe.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => {
