@@ -14,8 +14,9 @@
 # ASP_OFFLINE=1 (same as --offline).
 #
 # Offline auto-detection sends nothing to any registry: a base already present
-# locally is used as is; otherwise the registry's name is resolved with the
-# system resolver, and when that fails the build goes offline.
+# locally is used as is (node:20-bookworm-slim first, then asp-base:local);
+# otherwise the registry's name is resolved with the system resolver, and when
+# that fails the build goes offline.
 #
 # The build context is a staged temp dir (package.json, package-lock.json,
 # src/, docker/ scripts, production node_modules copied from this checkout, so
@@ -57,6 +58,9 @@ fi
 if [ "$MODE" = auto ]; then
   if docker image inspect "$ONLINE_BASE" >/dev/null 2>&1; then
     MODE=online
+  elif docker image inspect "$OFFLINE_BASE" >/dev/null 2>&1; then
+    log "using the offline base $OFFLINE_BASE built before (--online to pull $ONLINE_BASE)"
+    MODE=offline
   elif getent hosts registry-1.docker.io >/dev/null 2>&1; then
     MODE=online
   else
