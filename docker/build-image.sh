@@ -75,12 +75,23 @@ case "$MODE" in
   online) BASE="$ONLINE_BASE" ;;
 esac
 
+# Production dependencies: copied from this checkout when its native modules
+# fit the image (Linux build host with node 20, like the base; always for the
+# offline base, which is this machine's node), else installed in the image.
+host_node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$BASE" = "$OFFLINE_BASE" ] || { [ "$(uname -s)" = Linux ] && [ "$host_node_major" = 20 ]; }; then
+  TARGET=copied-deps
+else
+  TARGET=installed-deps
+fi
+[ -n "${ASP_IMAGE_TARGET:-}" ] && TARGET="$ASP_IMAGE_TARGET"
+
 # Fingerprint of everything that goes into the image, computed without staging.
 base_id="$(docker image inspect --format '{{.Id}}' "$BASE" 2>/dev/null || echo "unpulled:$BASE")"
 fingerprint="$(
   cd "$ROOT"
   {
-    echo "base=$base_id uid=$ASP_UID gid=$ASP_GID"
+    echo "base=$base_id uid=$ASP_UID gid=$ASP_GID target=$TARGET"
     find src docker package.json package-lock.json -type f -printf '%p %s %T@\n' | LC_ALL=C sort
     sha256sum package-lock.json
   } | sha256sum | cut -c1-32
@@ -106,10 +117,11 @@ cp -a "$ROOT/docker/setup-git-user.sh" "$ROOT/docker/admin-entrypoint.sh" "$ROOT
 # nested paths are covered by their top-level package. Build leftovers of
 # native modules (object files, sources), type declarations, source maps and
 # docs stay out (a third of the size; nothing loads them at run time).
-if [ ! -d "$ROOT/node_modules" ]; then
+if [ "$TARGET" = copied-deps ] && [ ! -d "$ROOT/node_modules" ]; then
   log "no node_modules in $ROOT: run npm ci first"
   exit 1
 fi
+if [ "$TARGET" = copied-deps ]; then
 (
   cd "$ROOT"
   node -e '
@@ -141,6 +153,7 @@ fi
     --files-from="$STAGE/prod-modules.txt"
 ) | tar -C "$STAGE/app" -xf -
 rm -f "$STAGE/prod-modules.txt"
+fi
 
 build_env=()
 if ! docker buildx version >/dev/null 2>&1; then
@@ -149,13 +162,14 @@ if ! docker buildx version >/dev/null 2>&1; then
 fi
 
 previous_id="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-log "building $IMAGE from base $BASE (context $(du -sh "$STAGE" | cut -f1))"
+log "building $IMAGE from base $BASE, target $TARGET (context $(du -sh "$STAGE" | cut -f1))"
 started=$(date +%s)
 if ! output="$(env "${build_env[@]}" docker build \
   --network host \
   --build-arg "BASE_IMAGE=$BASE" \
   --build-arg "ASP_UID=$ASP_UID" \
   --build-arg "ASP_GID=$ASP_GID" \
+  --target "$TARGET" \
   --label "asp.image.fingerprint=$fingerprint" \
   --tag "$IMAGE" \
   "$STAGE" 2>&1)"; then
