@@ -76,8 +76,14 @@ export class RedisClient {
   private readonly client: Redis;
   private closed = false;
 
-  constructor(url: string) {
-    this.client = new Redis({ ...(connectionOptions(url) as object), lazyConnect: false });
+  /**
+   * `timeoutMs`: fail instead of waiting for Redis: no reconnect, each command
+   * rejects after that long (cleanup steps, which must neither hang nor run
+   * late against a Redis that came back).
+   */
+  constructor(url: string, options: { timeoutMs?: number } = {}) {
+    const failFast = options.timeoutMs === undefined ? {} : { connectTimeout: options.timeoutMs, commandTimeout: options.timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0 };
+    this.client = new Redis({ ...(connectionOptions(url) as object), lazyConnect: false, ...failFast });
     this.client.on('error', () => undefined);
   }
 

@@ -45,6 +45,9 @@ export interface ProvisionOptions {
   logger?: Logger;
 }
 
+/** How long an ACL command of the run's own connection may take before it counts as failed. */
+const ADMIN_TIMEOUT_MS = 10_000;
+
 export function personaUserName(runId: string, persona: PersonaName): string {
   return `asp-${runId}-${persona}`;
 }
@@ -126,7 +129,7 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
     chmodSync(file, 0o600);
     files.set(persona, file);
   };
-  const admin = new RedisClient(options.redisUrl);
+  const admin = new RedisClient(options.redisUrl, { timeoutMs: ADMIN_TIMEOUT_MS });
   const users: string[] = [];
   const rules = new Map<string, string[]>();
   let isolated = true;
@@ -177,7 +180,9 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
         files.clear();
         rmSync(dir, { recursive: true, force: true });
         if (users.length === 0) return;
-        const client = new RedisClient(options.redisUrl);
+        // Fail fast: a DELUSER left waiting for a Redis that is down would run when it
+        // comes back, and could delete the users of a resumed run with the same id.
+        const client = new RedisClient(options.redisUrl, { timeoutMs: ADMIN_TIMEOUT_MS });
         try {
           await client.aclDelUser(...users);
         } finally {

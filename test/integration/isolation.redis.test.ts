@@ -8,6 +8,7 @@ import { RedisClient, StepConsumer, StepQueue, obliterateQueues } from '../../sr
 import { defaultObservers } from '../../src/runner/default-observers.ts';
 import { simulate } from '../../src/runner/simulate.ts';
 import { provisionPersonaCredentials, readSecretEnv, type PersonaCredentials } from '../../src/runtime/persona-credentials.ts';
+import { startPrivateRedis } from '../../src/runtime/private-redis.ts';
 import { REDIS_URL, REPO, TempRun } from '../support/temp-run.ts';
 
 const NOPERM = /NOPERM/;
@@ -145,6 +146,34 @@ describe('per-persona Redis credentials (ACL)', () => {
     expect(users).not.toContain(crashed);
     expect(users).toContain(oldButLive);
     expect(users).toContain(recent);
+  });
+
+  it('close() with Redis gone fails promptly, and never deletes the users of a run resumed later on the same port', async () => {
+    temp = new TempRun();
+    let redis = await startPrivateRedis();
+    const port = Number(new URL(redis.url).port);
+    const runId = `iso-${randomBytes(4).toString('hex')}`;
+    const options = { redisUrl: redis.url, prefix: `asp-${runId}`, runId, runDir: join(temp.dir, 'run'), personas: ['alex'] as PersonaName[] };
+    try {
+      const first = await provisionPersonaCredentials(options);
+      await redis.close();
+      const t0 = Date.now();
+      await expect(first.close()).rejects.toThrow();
+      expect(Date.now() - t0).toBeLessThan(12_000);
+
+      redis = await startPrivateRedis(port);
+      const resumed = await provisionPersonaCredentials(options);
+      const admin = new RedisClient(redis.url);
+      try {
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(await admin.aclUsers()).toContain(`asp-${runId}-alex`);
+      } finally {
+        await admin.close();
+        await resumed.close();
+      }
+    } finally {
+      await redis.close();
+    }
   });
 
   it('falls back to the shared URL, with a warning, when the server refuses ACL SETUSER', async () => {
