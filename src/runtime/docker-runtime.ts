@@ -1,13 +1,29 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, chown, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { AspError, errorMessage, isAspError } from '../errors.ts';
-import { identityEnv, type PersonaName } from '../personas.ts';
+import type { PersonaName } from '../personas.ts';
 import { waitForListeners } from '../queue/listener-registry.ts';
 import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-runtime.ts';
 import { DockerClient } from './docker-client.ts';
 import { ensureImage } from './docker-image-builder.ts';
+import {
+  CONTAINER_REDIS_URL_FILE,
+  CONTAINER_WORKSPACE_ROOT,
+  containerName,
+  DEFAULT_IMAGE,
+  LABEL_LISTENER_ID,
+  LABEL_MANAGED,
+  LABEL_OWNER_HOST,
+  LABEL_OWNER_PID,
+  LABEL_PERSONA,
+  LABEL_RUN_ID,
+  listenerEnv,
+  prepareWorkspaceRoot,
+  stageRedisUrlFiles,
+} from './docker-listener-spec.ts';
+import { markRunClosed, markRunOpen, reapOrphans } from './docker-reaper.ts';
 
 /**
  * Runs each persona listener in its own container of asp-platform:latest:
@@ -20,22 +36,6 @@ import { ensureImage } from './docker-image-builder.ts';
  * (the reaper); close(), a failed start, an abort signal and SIGINT/SIGTERM
  * stop and remove this run's containers.
  */
-
-export const LABEL_MANAGED = 'asp.managed';
-export const LABEL_RUN_ID = 'asp.run-id';
-export const LABEL_PERSONA = 'asp.persona';
-export const LABEL_LISTENER_ID = 'asp.listener-id';
-export const LABEL_OWNER_HOST = 'asp.owner-host';
-export const LABEL_OWNER_PID = 'asp.owner-pid';
-
-/** The persona image (docker/build-image.sh builds it; compose.yml runs it). */
-export const DEFAULT_IMAGE = 'asp-platform:latest';
-
-/** Container path of the shared workspace root (ASP_IN_CONTAINER=true uses it). */
-export const CONTAINER_WORKSPACE_ROOT = '/app/workspaces';
-const CONTAINER_HOME = '/home/asp';
-/** Where a listener finds its persona's Redis URL (with its ACL password) when the run has one. */
-export const CONTAINER_REDIS_URL_FILE = '/run/secrets/asp_redis_url';
 
 export interface ReadyWaitOptions {
   redisUrl: string;
@@ -121,72 +121,6 @@ function resolveOptions(o: DockerRuntimeOptions): ResolvedOptions {
   };
 }
 
-/** Run ids of this process's runtimes that are open: never reaped. */
-const openRuns = new Set<string>();
-
-export interface ReapCandidate {
-  state: string;
-  labels: Record<string, string>;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Whether a managed container belongs to a run that is no longer alive: its
- * owner process on this host is gone (or is this process and the run is
- * closed); for owners on other hosts or unknown owners, the container has
- * stopped. Running containers of live runs are never touched.
- */
-export function isOrphan(
-  c: ReapCandidate,
-  here: { host: string; pid: number; openRuns: ReadonlySet<string>; pidAlive: (pid: number) => boolean },
-): boolean {
-  const runId = c.labels[LABEL_RUN_ID];
-  if (runId !== undefined && here.openRuns.has(runId)) return false;
-  const ownerPid = Number(c.labels[LABEL_OWNER_PID]);
-  if (c.labels[LABEL_OWNER_HOST] === here.host && Number.isInteger(ownerPid) && ownerPid > 0) {
-    return ownerPid === here.pid || !here.pidAlive(ownerPid);
-  }
-  return !['running', 'restarting', 'paused', 'removing'].includes(c.state);
-}
-
-/** A container name for a listener: [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per run. */
-export function containerName(runId: string, persona: PersonaName, index: number, restart = 0): string {
-  const slug = runId.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 64);
-  return `asp-${slug}-${persona}-${index + 1}${restart > 0 ? `-r${restart}` : ''}`;
-}
-
-/**
- * The environment of one listener container. With a mounted URL file (the
- * persona's own Redis credentials) the URL stays out of the environment, so
- * `docker inspect` shows no password.
- */
-export function listenerEnv(
-  o: RuntimeStartOptions,
-  persona: PersonaName,
-  listenerId: string,
-  redisUrlFileMounted = false,
-): Record<string, string> {
-  const env: Record<string, string> = {
-    ...identityEnv(persona),
-    ...(redisUrlFileMounted ? { ASP_REDIS_URL_FILE: CONTAINER_REDIS_URL_FILE } : { ASP_REDIS_URL: o.redisUrl }),
-    ASP_QUEUE_PREFIX: o.queuePrefix,
-    ASP_CONCURRENCY: String(o.concurrency),
-    ASP_LISTENER_ID: listenerId,
-    ASP_RUN_ID: o.runId,
-    ASP_IN_CONTAINER: 'true',
-    HOME: CONTAINER_HOME,
-  };
-  if (process.env.ASP_LOG_LEVEL) env.ASP_LOG_LEVEL = process.env.ASP_LOG_LEVEL;
-  return env;
-}
 
 function parseLine(line: string): Record<string, unknown> | string {
   if (line.startsWith('{')) {
@@ -198,52 +132,6 @@ function parseLine(line: string): Record<string, unknown> | string {
     }
   }
   return line;
-}
-
-/** Makes the workspace root exist and be writable by the container user. */
-async function prepareWorkspaceRoot(root: string, user: string): Promise<void> {
-  await mkdir(root, { recursive: true });
-  const ids = containerIds(user);
-  if (!ids) return;
-  const { uid, gid } = ids;
-  if (process.getuid?.() !== 0) return; // a non-root host user runs the containers as itself
-  const walk = async (path: string): Promise<void> => {
-    const st = await lstat(path);
-    if (st.uid !== uid || st.gid !== gid) await chown(path, uid, gid);
-    if (st.isDirectory()) for (const entry of await readdir(path)) await walk(join(path, entry));
-  };
-  await walk(root);
-}
-
-function containerIds(user: string): { uid: number; gid: number } | null {
-  const [uidText, gidText] = user.split(':');
-  const uid = Number(uidText);
-  const gid = Number(gidText ?? uidText);
-  return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : null;
-}
-
-/**
- * Copies each persona's Redis URL file (0600, owned by the host user) to a
- * file the container user may read (0400, chowned when the host is root);
- * it is bind-mounted read-only at CONTAINER_REDIS_URL_FILE.
- */
-async function stageRedisUrlFiles(o: RuntimeStartOptions, user: string): Promise<Map<PersonaName, string>> {
-  const staged = new Map<PersonaName, string>();
-  const files = o.redisUrlFiles ?? {};
-  const dir = join(resolve(o.runDir), 'docker-secrets');
-  const ids = containerIds(user);
-  for (const persona of o.personas) {
-    const source = files[persona];
-    if (!source) continue;
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const target = join(dir, `${persona}-redis-url`);
-    await rm(target, { force: true });
-    await copyFile(source, target);
-    await chmod(target, 0o400);
-    if (ids && process.getuid?.() === 0) await chown(target, ids.uid, ids.gid);
-    staged.set(persona, target);
-  }
-  return staged;
 }
 
 interface Slot {
@@ -311,7 +199,7 @@ export class DockerRuntime implements AgentRuntime {
     if (this.start_) throw new AspError('INTERNAL', 'DockerRuntime.start() was called twice');
     if (this.closing) throw new AspError('INTERNAL', 'DockerRuntime.start() after close()');
     this.start_ = o;
-    openRuns.add(o.runId);
+    markRunOpen(o.runId);
     if (this.options.handleSignals) {
       process.on('SIGINT', this.onSignal);
       process.on('SIGTERM', this.onSignal);
@@ -454,14 +342,11 @@ export class DockerRuntime implements AgentRuntime {
     });
   }
 
-  /** Removes managed containers of runs that are no longer alive. Returns their names. */
+  /** Removes managed containers of runs that are no longer alive (see docker-reaper.ts). Returns their names. */
   async reapOrphans(): Promise<string[]> {
-    const here = { host: this.host, pid: process.pid, openRuns, pidAlive };
-    const managed = await this.client.listByLabels([`${LABEL_MANAGED}=true`]);
-    const orphans = managed.filter((c) => isOrphan(c, here));
-    await Promise.allSettled(orphans.map((c) => this.client.stopAndRemove(c.id, 0)));
-    for (const c of orphans) this.options.onProgress(`removed orphan container ${c.name} of run ${c.labels[LABEL_RUN_ID] ?? '?'}`);
-    return orphans.map((c) => c.name);
+    const removed = await reapOrphans(this.client, this.host);
+    for (const c of removed) this.options.onProgress(`removed orphan container ${c.name} of run ${c.runId}`);
+    return removed.map((c) => c.name);
   }
 
   close(): Promise<void> {
@@ -514,7 +399,7 @@ export class DockerRuntime implements AgentRuntime {
         failures.push(`listing the run's containers: ${errorMessage(err)}`);
       }
     }
-    if (runId !== undefined) openRuns.delete(runId);
+    if (runId !== undefined) markRunClosed(runId);
     // 5. The staged credential copies.
     for (const file of this.redisUrlFiles.values()) {
       await rm(file, { force: true }).catch((err: unknown) => failures.push(`removing ${file}: ${errorMessage(err)}`));

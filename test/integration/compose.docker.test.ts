@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { PERSONA_IDENTITIES, WORKER_PERSONAS, type AnyPersona } from '../../src/personas.ts';
 import { ensureImage } from '../../src/runtime/docker-image-builder.ts';
-import { DEFAULT_IMAGE } from '../../src/runtime/docker-runtime.ts';
+import { DEFAULT_IMAGE } from '../../src/runtime/docker-listener-spec.ts';
 import { freePort, startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
 

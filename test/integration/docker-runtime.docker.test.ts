@@ -11,14 +11,13 @@ import { ensureImage } from '../../src/runtime/docker-image-builder.ts';
 import {
   CONTAINER_REDIS_URL_FILE,
   DEFAULT_IMAGE,
-  DockerRuntime,
   LABEL_MANAGED,
   LABEL_OWNER_HOST,
   LABEL_OWNER_PID,
   LABEL_PERSONA,
   LABEL_RUN_ID,
-  type DockerRuntimeOptions,
-} from '../../src/runtime/docker-runtime.ts';
+} from '../../src/runtime/docker-listener-spec.ts';
+import { DockerRuntime, type DockerRuntimeOptions } from '../../src/runtime/docker-runtime.ts';
 import { startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
 

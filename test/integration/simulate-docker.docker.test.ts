@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_IDENTITIES } from '../../src/personas.ts';
-import { LABEL_MANAGED, LABEL_RUN_ID } from '../../src/runtime/docker-runtime.ts';
+import { LABEL_MANAGED, LABEL_RUN_ID } from '../../src/runtime/docker-listener-spec.ts';
 import { startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
 import type { RunSummary } from '../../src/runner/run-summary.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlias, isMap, isScalar, parse, parseDocument } from 'yaml';
 import { identityEnv, PERSONA_IDENTITIES, WORKER_PERSONAS, type AnyPersona } from '../../src/personas.ts';
-import { CONTAINER_WORKSPACE_ROOT, DEFAULT_IMAGE } from '../../src/runtime/docker-runtime.ts';
+import { CONTAINER_WORKSPACE_ROOT, DEFAULT_IMAGE } from '../../src/runtime/docker-listener-spec.ts';
 
 /**
  * compose.yml, the Dockerfile and the docker runtime describe the same team as

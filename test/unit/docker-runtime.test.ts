@@ -6,14 +6,14 @@ import { DockerClient } from '../../src/runtime/docker-client.ts';
 import {
   containerName,
   CONTAINER_REDIS_URL_FILE,
-  DockerRuntime,
-  isOrphan,
   LABEL_MANAGED,
   LABEL_OWNER_HOST,
   LABEL_OWNER_PID,
   LABEL_RUN_ID,
   listenerEnv,
-} from '../../src/runtime/docker-runtime.ts';
+} from '../../src/runtime/docker-listener-spec.ts';
+import { isOrphan } from '../../src/runtime/docker-reaper.ts';
+import { DockerRuntime } from '../../src/runtime/docker-runtime.ts';
 
 const here = { host: 'this-host', pid: 100, openRuns: new Set(['open-run']), pidAlive: (pid: number) => pid === 200 };
 const labels = (runId: string, host?: string, pid?: number) => ({

@@ -1,0 +1,102 @@
+import { chmod, chown, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { identityEnv, type PersonaName } from '../personas.ts';
+import type { RuntimeStartOptions } from './agent-runtime.ts';
+
+/**
+ * What one listener container is made of: its name, labels, environment and
+ * mounts. Pure or file-system-only helpers of the docker runtime (no engine).
+ */
+
+export const LABEL_MANAGED = 'asp.managed';
+export const LABEL_RUN_ID = 'asp.run-id';
+export const LABEL_PERSONA = 'asp.persona';
+export const LABEL_LISTENER_ID = 'asp.listener-id';
+export const LABEL_OWNER_HOST = 'asp.owner-host';
+export const LABEL_OWNER_PID = 'asp.owner-pid';
+
+/** The persona image (docker/build-image.sh builds it; compose.yml runs it). */
+export const DEFAULT_IMAGE = 'asp-platform:latest';
+
+/** Container path of the shared workspace root (ASP_IN_CONTAINER=true uses it). */
+export const CONTAINER_WORKSPACE_ROOT = '/app/workspaces';
+export const CONTAINER_HOME = '/home/asp';
+/** Where a listener finds its persona's Redis URL (with its ACL password) when the run has one. */
+export const CONTAINER_REDIS_URL_FILE = '/run/secrets/asp_redis_url';
+
+/** A container name for a listener: [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per run. */
+export function containerName(runId: string, persona: PersonaName, index: number, restart = 0): string {
+  const slug = runId.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 64);
+  return `asp-${slug}-${persona}-${index + 1}${restart > 0 ? `-r${restart}` : ''}`;
+}
+
+/**
+ * The environment of one listener container. With a mounted URL file (the
+ * persona's own Redis credentials) the URL stays out of the environment, so
+ * `docker inspect` shows no password.
+ */
+export function listenerEnv(
+  o: RuntimeStartOptions,
+  persona: PersonaName,
+  listenerId: string,
+  redisUrlFileMounted = false,
+): Record<string, string> {
+  const env: Record<string, string> = {
+    ...identityEnv(persona),
+    ...(redisUrlFileMounted ? { ASP_REDIS_URL_FILE: CONTAINER_REDIS_URL_FILE } : { ASP_REDIS_URL: o.redisUrl }),
+    ASP_QUEUE_PREFIX: o.queuePrefix,
+    ASP_CONCURRENCY: String(o.concurrency),
+    ASP_LISTENER_ID: listenerId,
+    ASP_RUN_ID: o.runId,
+    ASP_IN_CONTAINER: 'true',
+    HOME: CONTAINER_HOME,
+  };
+  if (process.env.ASP_LOG_LEVEL) env.ASP_LOG_LEVEL = process.env.ASP_LOG_LEVEL;
+  return env;
+}
+
+/** Makes the workspace root exist and be writable by the container user. */
+export async function prepareWorkspaceRoot(root: string, user: string): Promise<void> {
+  await mkdir(root, { recursive: true });
+  const ids = containerIds(user);
+  if (!ids) return;
+  const { uid, gid } = ids;
+  if (process.getuid?.() !== 0) return; // a non-root host user runs the containers as itself
+  const walk = async (path: string): Promise<void> => {
+    const st = await lstat(path);
+    if (st.uid !== uid || st.gid !== gid) await chown(path, uid, gid);
+    if (st.isDirectory()) for (const entry of await readdir(path)) await walk(join(path, entry));
+  };
+  await walk(root);
+}
+
+export function containerIds(user: string): { uid: number; gid: number } | null {
+  const [uidText, gidText] = user.split(':');
+  const uid = Number(uidText);
+  const gid = Number(gidText ?? uidText);
+  return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : null;
+}
+
+/**
+ * Copies each persona's Redis URL file (0600, owned by the host user) to a
+ * file the container user may read (0400, chowned when the host is root);
+ * it is bind-mounted read-only at CONTAINER_REDIS_URL_FILE.
+ */
+export async function stageRedisUrlFiles(o: RuntimeStartOptions, user: string): Promise<Map<PersonaName, string>> {
+  const staged = new Map<PersonaName, string>();
+  const files = o.redisUrlFiles ?? {};
+  const dir = join(resolve(o.runDir), 'docker-secrets');
+  const ids = containerIds(user);
+  for (const persona of o.personas) {
+    const source = files[persona];
+    if (!source) continue;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const target = join(dir, `${persona}-redis-url`);
+    await rm(target, { force: true });
+    await copyFile(source, target);
+    await chmod(target, 0o400);
+    if (ids && process.getuid?.() === 0) await chown(target, ids.uid, ids.gid);
+    staged.set(persona, target);
+  }
+  return staged;
+}
