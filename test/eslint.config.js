@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'runs/**', 'workspaces/**', 'data/**'] },
+  { ignores: ['**/node_modules/**', 'runs/**', 'workspaces/**', 'data/**', 'test/.tmp/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

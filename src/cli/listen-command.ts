@@ -27,6 +27,9 @@ const ListenerEnvSchema = z.object({
  * ones, exit; a second signal abandons them (BullMQ hands them to another
  * listener once they stall).
  */
+/** How long a listener may take to finish its active jobs when told to stop. */
+const STOP_GRACE_MS = 15_000;
+
 export async function runListenCommand(argv: string[], _io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { persona: { type: 'string' } }, strict: true });
   // ASP_REDIS_URL_FILE (the persona's own credentials, a 0600 file or a container secret) wins over ASP_REDIS_URL.
@@ -63,8 +66,17 @@ export async function runListenCommand(argv: string[], _io: CommandIo): Promise<
     let signals = 0;
     const stop = (why: string) => {
       signals++;
-      logger.info({ why }, signals === 1 ? 'stopping: finishing active jobs' : 'stopping now');
-      listener.close(signals > 1).then(
+      if (signals > 1) {
+        logger.warn({ why }, 'stopping now, abandoning active jobs (they stall and go to another listener)');
+        process.exit(130);
+      }
+      logger.info({ why }, 'stopping: finishing active jobs');
+      // Bounded: with Redis gone a graceful close could wait forever.
+      setTimeout(() => {
+        logger.warn('graceful stop took too long; exiting');
+        process.exit(1);
+      }, STOP_GRACE_MS).unref();
+      listener.close(false).then(
         () => {
           // The IPC channel to the parent would keep this process alive.
           if (process.connected) process.disconnect();

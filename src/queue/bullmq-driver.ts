@@ -236,9 +236,14 @@ export class StepQueue {
     await this.queue.obliterate({ force: true });
   }
 
-  async close(): Promise<void> {
+  /** `force`: drop the connections at once, with whatever commands still wait (Redis gone). */
+  async close(force = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (force) {
+      await Promise.allSettled([this.events.disconnect(), this.queue.disconnect()]);
+      return;
+    }
     const results = await Promise.allSettled([this.events.close(), this.queue.close()]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;

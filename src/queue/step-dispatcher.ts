@@ -152,12 +152,17 @@ export class StepDispatcher {
     for (const q of this.queues.values()) await q.obliterate();
   }
 
-  async close(): Promise<void> {
+  /**
+   * `force` drops the Redis connections at once: when Redis is gone, a
+   * graceful close would leave commands (an obliterate, say) waiting to run
+   * against whatever Redis comes back later.
+   */
+  async close(force = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
     for (const id of [...this.pending.keys()]) this.fail(id, 'dispatcher closed');
-    const results = await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    const results = await Promise.allSettled([...this.queues.values()].map((q) => q.close(force)));
     for (const r of results) if (r.status === 'rejected') this.options.logger.warn({ err: r.reason }, 'queue close failed');
   }
 }

@@ -208,8 +208,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       ['runtime', () => runtime.close()],
       ['credentials', async () => credentials?.close()],
       // Every step result is in the database, so even an interrupted run leaves no keys behind.
-      ['queues', async () => privatePrefix && dispatcher && (await dispatcher.obliterate())],
-      ['dispatcher', async () => dispatcher?.close()],
+      // After an outage Redis is gone: nothing to remove now (a resume removes the queues), and nothing may linger to run later.
+      ['queues', async () => privatePrefix && !outage && dispatcher && (await dispatcher.obliterate())],
+      ['dispatcher', async () => dispatcher?.close(Boolean(outage))],
       ['store', async () => {
         store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
         store.close();

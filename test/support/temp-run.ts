@@ -27,7 +27,12 @@ export class TempRun {
     return [this.dbPath, this.runsDir, this.workspacesDir].filter((p) => existsSync(p) && (p === this.dbPath || readdirSync(p).length > 0));
   }
 
+  /** Removes the folder (kept when ASP_KEEP_TEST_DIRS is set, for debugging). */
   cleanup(): void {
+    if (process.env.ASP_KEEP_TEST_DIRS) {
+      console.log(`kept ${this.dir}`);
+      return;
+    }
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
