@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL, HEALTH_GROUPS, REPORT_FILE, type HealthGroup } from '../admin/admin-defaults.ts';
 import { AspError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -7,6 +6,7 @@ import { runLayout } from '../runner/run-layout.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
+import { parseCommandArgs } from './command-args.ts';
 
 // The heavy modules are loaded per sub-command: `migrate` needs neither Redis nor the dashboard.
 const HELP = `usage: asp admin [serve] [options]     apply migrations, then serve the dashboard and JSON API until SIGTERM/SIGINT
@@ -26,29 +26,19 @@ const HELP = `usage: asp admin [serve] [options]     apply migrations, then serv
 `;
 
 export async function runAdminCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h', default: false },
-        json: { type: 'boolean', default: false },
-        db: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        redis: { type: 'string' },
-        prefix: { type: 'string' },
-        checks: { type: 'string' },
-        'runs-dir': { type: 'string' },
-        out: { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw usageError((err as Error).message, 'see `asp admin --help`');
-  }
+  const parsed = parseCommandArgs('admin', argv, {
+    help: { type: 'boolean', short: 'h', default: false },
+    json: { type: 'boolean', default: false },
+    db: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    redis: { type: 'string' },
+    prefix: { type: 'string' },
+    checks: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    out: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(HELP);

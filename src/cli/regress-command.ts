@@ -1,13 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { renderJunit } from '../report/junit-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { renderRegression } from '../report/regress-report.ts';
 import { DEFAULT_BASELINE_DIR, DEFAULT_REGRESSION_DIR, runRegressionSuite } from '../runner/regression-suite.ts';
 import { metricReference } from '../runner/run-metrics.ts';
 import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { parseCommandArgs } from './command-args.ts';
 
 const DEFAULT_JUNIT = 'runs/regress-junit.xml';
 
@@ -40,28 +39,18 @@ ${metricReference()}
 `;
 
 export async function runRegressCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'update-baselines': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        junit: { type: 'string' },
-        baselines: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        db: { type: 'string' },
-        'runs-dir': { type: 'string' },
-        workspaces: { type: 'string' },
-        redis: { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw usageError((err as Error).message, 'see `asp regress --help`');
-  }
+  const parsed = parseCommandArgs('regress', argv, {
+    'update-baselines': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    junit: { type: 'string' },
+    baselines: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+    db: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    workspaces: { type: 'string' },
+    redis: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(HELP);

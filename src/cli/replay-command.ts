@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { LiveReplayReport } from '../recording/live-replay.ts';
 import { readRecording } from '../recording/recording-reader.ts';
 import { replayRecording, type ReplayReport } from '../recording/replayer.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
+import { parseCommandArgs } from './command-args.ts';
 
 const HELP = `usage: asp replay <runs/<runId> | recording.ndjson> [options]
 
@@ -28,26 +28,16 @@ and the outcome digest.
 `;
 
 export async function runReplayCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        live: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        db: { type: 'string' },
-        'runs-dir': { type: 'string' },
-        workspaces: { type: 'string' },
-        redis: { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw usageError((err as Error).message, 'see `asp replay --help`');
-  }
+  const parsed = parseCommandArgs('replay', argv, {
+    live: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+    db: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    workspaces: { type: 'string' },
+    redis: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(HELP);

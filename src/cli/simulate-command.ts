@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { renderSummary } from '../report/summary-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { simulate } from '../runner/simulate.ts';
@@ -6,6 +5,7 @@ import { resumePlan } from '../runner/run-resume.ts';
 import { runLayout } from '../runner/run-layout.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import { runReportObserver } from '../admin/run-report.ts';
+import { parseCommandArgs } from './command-args.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 
@@ -34,33 +34,23 @@ function positiveInt(name: string, value: string | undefined): number | undefine
 }
 
 export async function runSimulateCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        db: { type: 'string' },
-        'runs-dir': { type: 'string' },
-        workspaces: { type: 'string' },
-        runtime: { type: 'string' },
-        workspace: { type: 'string' },
-        seed: { type: 'string' },
-        listeners: { type: 'string' },
-        concurrency: { type: 'string' },
-        'tasks-in-flight': { type: 'string' },
-        redis: { type: 'string' },
-        prefix: { type: 'string' },
-        resume: { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw usageError((err as Error).message, 'see `asp simulate --help`');
-  }
+  const parsed = parseCommandArgs('simulate', argv, {
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+    db: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    workspaces: { type: 'string' },
+    runtime: { type: 'string' },
+    workspace: { type: 'string' },
+    seed: { type: 'string' },
+    listeners: { type: 'string' },
+    concurrency: { type: 'string' },
+    'tasks-in-flight': { type: 'string' },
+    redis: { type: 'string' },
+    prefix: { type: 'string' },
+    resume: { type: 'string' },
+    'log-level': { type: 'string' },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(HELP);
