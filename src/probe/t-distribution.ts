@@ -162,9 +162,28 @@ export function tIntegral(t: number, dof: number): number {
 export function tTwoTailedSignificance(t: number, dof: number): number {
   assertDof(dof);
   if (Number.isNaN(t)) throw new AspError('PROBE_INPUT', 't must be a number, got NaN', { exitCode: 2 });
-  const theta = angleOf(Math.abs(t), dof);
-  const tail = 2 * angularIntegral(dof, theta, Math.PI / 2);
-  return Math.min(1, Math.max(0, tail));
+  return memo(significanceCache, `${t}/${dof}`, () => {
+    const theta = angleOf(Math.abs(t), dof);
+    const tail = 2 * angularIntegral(dof, theta, Math.PI / 2);
+    return Math.min(1, Math.max(0, tail));
+  });
+}
+
+/**
+ * The integrals are pure and costly; every task of a cycle estimates from the
+ * same history, so the same (t, dof) pairs come back again and again.
+ */
+const significanceCache = new Map<string, number>();
+const quantileCache = new Map<string, number>();
+const MEMO_LIMIT = 10_000;
+
+function memo(cache: Map<string, number>, key: string, compute: () => number): number {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute();
+  if (cache.size >= MEMO_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
 }
 
 /** Cumulative distribution function P(T ≤ t). */
@@ -212,5 +231,5 @@ export function tForInterval(percent: number, dof: number): number {
       exitCode: 2,
     });
   }
-  return tInverseIntegral(percent / 200, dof);
+  return memo(quantileCache, `${percent}/${dof}`, () => tInverseIntegral(percent / 200, dof));
 }

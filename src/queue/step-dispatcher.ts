@@ -12,6 +12,8 @@ export interface StepDispatcherOptions {
   backoffMs: number;
   timeoutMs: number;
   logger: Logger;
+  /** The run's stop signal: when it aborts, every step in flight is handed back as interrupted. */
+  signal?: AbortSignal;
 }
 
 interface Pending {
@@ -49,7 +51,15 @@ export class StepDispatcher {
     }
   }
 
+  /** One listener on the run's signal (not one combined signal per step, which Node never frees). */
+  private watchRunSignal(): void {
+    this.options.signal?.addEventListener('abort', () => {
+      for (const id of [...this.pending.keys()]) this.fail(id, 'interrupted');
+    }, { once: true });
+  }
+
   async ready(): Promise<void> {
+    this.watchRunSignal();
     await Promise.all([...this.queues.values()].map((q) => q.ready()));
     this.sweeper = setInterval(() => void this.sweep(), 2000);
     this.sweeper.unref();
@@ -63,6 +73,7 @@ export class StepDispatcher {
     const queue = this.queues.get(persona);
     if (!queue) throw new AspError('INTERNAL', `no queue for persona ${persona}`);
     if (this.pending.has(jobId)) throw new AspError('INTERNAL', `step ${jobId} is already in flight`);
+    if (this.options.signal?.aborted) throw new AspError('STEP_FAILED', 'interrupted');
     const result = new Promise<StepEnvelope>((resolve, reject) => {
       const timer = setTimeout(
         () => this.fail(jobId, `no result within ${this.options.timeoutMs} ms (is the ${persona} listener alive?)`),

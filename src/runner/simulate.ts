@@ -164,6 +164,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       backoffMs: scenario.workflow.stepBackoffMs,
       timeoutMs: scenario.workflow.stepTimeoutMs,
       logger: log,
+      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
+      signal,
     });
     await dispatcher.ready();
     const active = dispatcher;
@@ -171,8 +173,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       runId,
       scenario,
       workspaceMode: scenario.workspace,
-      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
-      dispatch: (persona, jobId, job, s) => active.dispatch(persona, jobId, job, AbortSignal.any([s, signal])),
+      dispatch: (persona, jobId, job, s) => active.dispatch(persona, jobId, job, s),
       ...(resume ? { lookup: (request) => resume?.steps.get(stepKey(request.taskId, request.step, request.round)) } : {}),
       onDispatch: (request, jobId, job) => observe.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => {

@@ -13,6 +13,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private readonly db: Database.Database;
   private readonly busyTimeoutMs: number;
   private closed = false;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
     this.path = path;
@@ -34,9 +35,9 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   schemaVersion(): number {
-    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
+    const exists = this.stmt("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
     if (!exists) return 0;
-    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const row = this.stmt('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
     return row.v ?? 0;
   }
 
@@ -64,15 +65,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
     for (const m of pending) {
       this.db.transaction(() => {
         this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        this.stmt('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
       })();
     }
     return { from, to: this.schemaVersion(), applied: pending.map((m) => m.version), ...(backup ? { backup } : {}) };
   }
 
   createRun(run: RunRecord): void {
-    this.db
-      .prepare(
+    this.stmt(
         `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       )
@@ -80,22 +80,20 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   reopenRun(runId: string): void {
-    this.db.prepare("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(runId);
+    this.stmt("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(runId);
   }
 
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO cycles (run_id, cycle_no, name, task_count) VALUES (?, ?, ?, ?)').run(runId, cycleNo, name, taskCount);
+    this.stmt('INSERT OR IGNORE INTO cycles (run_id, cycle_no, name, task_count) VALUES (?, ?, ?, ?)').run(runId, cycleNo, name, taskCount);
   }
 
   finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void {
-    this.db
-      .prepare('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
+    this.stmt('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
       .run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
   }
 
   recordTaskStart(runId: string, task: TaskSubject): void {
-    this.db
-      .prepare("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')")
+    this.stmt("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')")
       .run(runId, task.id, task.cycle, task.title, task.proxySize);
   }
 
@@ -103,8 +101,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     const { result, meta } = record;
     const step = result.step;
     return this.db.transaction(() => {
-      const inserted = this.db
-        .prepare(
+      const inserted = this.stmt(
           `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
              queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -115,15 +112,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
           result.cost.tokensIn, result.cost.tokensOut, result.cost.usd, result.commit ?? null, JSON.stringify(result), new Date(record.receivedAt).toISOString(),
         );
       if (inserted.changes === 0) return false;
-      this.db
-        .prepare('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(record.runId, record.taskId, STEP_PHASE[step], step, record.round, STEP_PERSONA[step], result.minutes);
       if (result.step === 'implement' || result.step === 'fix') {
         const s = result.size;
         this.db
           .prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
-        const insertDefect = this.db.prepare(
+        const insertDefect = this.stmt(
           'INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         );
         for (const d of result.injected) insertDefect.run(record.runId, record.taskId, d.id, d.type, d.typeCode, d.severity, d.phaseInjected, d.fixMinutes);
@@ -152,8 +148,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this.stmt(
           `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
              sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
         )
@@ -161,17 +156,16 @@ export class SqliteTelemetryStore implements TelemetryStore {
           outcome.state, outcome.failure?.reason ?? null, outcome.failure?.message ?? null, outcome.reviewRounds, outcome.actualSize, outcome.actualMinutes,
           outcome.totalMinutes, sim?.startMin ?? null, sim?.endMin ?? null, JSON.stringify(outcome), runId, outcome.taskId,
         );
-      const removed = this.db.prepare('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
+      const removed = this.stmt('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
       for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);
-      const escaped = this.db.prepare('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
+      const escaped = this.stmt('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
       for (const d of outcome.escaped) escaped.run(runId, d.id);
-      this.db.prepare('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
+      this.stmt('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
     })();
   }
 
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void {
-    this.db
-      .prepare('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
+    this.stmt('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
       .run(status, new Date().toISOString(), result.wallMs, result.digest ?? null, result.summary === undefined ? null : JSON.stringify(result.summary), runId);
   }
 
@@ -180,13 +174,12 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   tasks(runId: string): TaskRow[] {
-    return this.db
-      .prepare('SELECT task_id, cycle_no, title, state, fail_reason, review_rounds, actual_size, actual_minutes FROM tasks WHERE run_id = ? ORDER BY cycle_no, task_id')
+    return this.stmt('SELECT task_id, cycle_no, title, state, fail_reason, review_rounds, actual_size, actual_minutes FROM tasks WHERE run_id = ? ORDER BY cycle_no, task_id')
       .all(runId) as TaskRow[];
   }
 
   countRows(table: 'tasks' | 'step_results' | 'time_log' | 'defect_log' | 'size_log' | 'estimates' | 'cycles', runId: string): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+    return (this.stmt(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
   }
 
   /** True when a write transaction can start (the file and its folder are writable and not locked for long). */
@@ -217,7 +210,17 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   /** Read-only SQL for reports and tests. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
+    return this.stmt(sql).all(...params) as T[];
+  }
+
+  /** Prepared statements, compiled once per SQL text (the hot path prepares the same few). */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   close(): void {
