@@ -60,6 +60,20 @@ function listenerPids(runId: string): number[] {
   });
 }
 
+/** Step results stored so far (0 while the database does not exist yet). */
+function storedStepCount(dbPath: string): number {
+  try {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT COUNT(*) AS n FROM step_results').get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
 function stepRows(dbPath: string, runId: string) {
   const db = new Database(dbPath, { readonly: true });
   try {
@@ -139,18 +153,7 @@ describe('faults', () => {
     writeFileSync(file, scenarioText(300));
     try {
       const run = simulate({ scenarioFile: file, layout: temp.layout, redisUrl: redis.url, observers: [] });
-      await until(() => {
-        try {
-          const db = new Database(temp.dbPath, { readonly: true, fileMustExist: true });
-          try {
-            return (db.prepare('SELECT COUNT(*) AS n FROM step_results').get() as { n: number }).n >= 3 ? true : undefined;
-          } finally {
-            db.close();
-          }
-        } catch {
-          return undefined;
-        }
-      }, 60_000, 'three stored steps');
+      await until(() => (storedStepCount(temp.dbPath) >= 3 ? true : undefined), 60_000, 'three stored steps');
       await redis.close();
       const down = Date.now();
       await new Promise((r) => setTimeout(r, 3000));
@@ -177,18 +180,7 @@ describe('faults', () => {
         () => undefined,
         (err: unknown) => err,
       );
-      await until(() => {
-        try {
-          const db = new Database(temp.dbPath, { readonly: true, fileMustExist: true });
-          try {
-            return (db.prepare('SELECT COUNT(*) AS n FROM step_results').get() as { n: number }).n >= 3 ? true : undefined;
-          } finally {
-            db.close();
-          }
-        } catch {
-          return undefined;
-        }
-      }, 60_000, 'three stored steps');
+      await until(() => (storedStepCount(temp.dbPath) >= 3 ? true : undefined), 60_000, 'three stored steps');
       await redis.close();
       const t0 = Date.now();
       const err = (await failure) as { code?: string; message?: string; hint?: string };
