@@ -210,19 +210,13 @@ export const taskMachine = setup({
           {
             guard: { type: 'approved', params: ({ event }) => ({ result: event.output }) },
             target: 'accepting',
-            actions: assign(({ context, event }) => ({
-              round: context.round + 1,
-              ...recordFound(context, event.output.found, 'review', 'code-review'),
-              phases: [...context.phases, phase('review', context.round, event.output.minutes)],
-            })),
+            actions: assign(({ context, event }) => closeReview(context, event.output).update),
           },
           {
             guard: 'roundLimitReached',
             target: 'failed',
             actions: assign(({ context, event }) => ({
-              round: context.round + 1,
-              ...recordFound(context, event.output.found, 'review', 'code-review'),
-              phases: [...context.phases, phase('review', context.round, event.output.minutes)],
+              ...closeReview(context, event.output).update,
               failure: {
                 reason: 'round-limit' as const,
                 message: `changes still requested after ${context.round + 1} review round(s) (limit ${context.maxReviewRounds})`,
@@ -232,14 +226,8 @@ export const taskMachine = setup({
           {
             target: 'implementing',
             actions: assign(({ context, event }) => {
-              const { found, remaining } = takeFound(context.latent, event.output.found);
-              return {
-                round: context.round + 1,
-                latent: remaining,
-                toFix: found,
-                removed: [...context.removed, ...found.map((d) => removedBy(d, 'code-review', context.round))],
-                phases: [...context.phases, phase('review', context.round, event.output.minutes)],
-              };
+              const { update, found } = closeReview(context, event.output);
+              return { ...update, toFix: found };
             }),
           },
         ],
@@ -258,16 +246,12 @@ export const taskMachine = setup({
           {
             guard: { type: 'accepted', params: ({ event }) => ({ result: event.output }) },
             target: 'done',
-            actions: assign(({ context, event }) => ({
-              ...recordFound(context, event.output.found, 'accept', 'acceptance-test'),
-              phases: [...context.phases, phase('accept', context.round, event.output.minutes)],
-            })),
+            actions: assign(({ context, event }) => closeAcceptance(context, event.output)),
           },
           {
             target: 'failed',
             actions: assign(({ context, event }) => ({
-              ...recordFound(context, event.output.found, 'accept', 'acceptance-test'),
-              phases: [...context.phases, phase('accept', context.round, event.output.minutes)],
+              ...closeAcceptance(context, event.output),
               failure: {
                 reason: 'rejected' as const,
                 message: `Jordan rejected the task: acceptance tests found ${event.output.found.length} defect(s)`,
@@ -292,12 +276,30 @@ function removedBy(defect: Defect, phaseRemoved: string, round: number): Removed
   return { ...defect, phaseRemoved, foundBy: phaseRemoved === 'code-review' ? 'sarah' : 'jordan', round };
 }
 
-/** Moves the defects a step found from latent to removed (they are fixed on the spot). */
-function recordFound(context: TaskContext, found: readonly string[], _step: 'review' | 'accept', phaseRemoved: string) {
-  const { found: hit, remaining } = takeFound(context.latent, found);
+/**
+ * A finished review round: the defects Sarah found leave the latent set (they
+ * are fixed next, or on the spot when she approves) and the round is logged.
+ */
+function closeReview(context: TaskContext, result: ReviewResult) {
+  const { found, remaining } = takeFound(context.latent, result.found);
+  return {
+    found,
+    update: {
+      round: context.round + 1,
+      latent: remaining,
+      removed: [...context.removed, ...found.map((d) => removedBy(d, 'code-review', context.round))],
+      phases: [...context.phases, phase('review', context.round, result.minutes)],
+    },
+  };
+}
+
+/** Jordan's acceptance tests: what they found is removed in that phase. */
+function closeAcceptance(context: TaskContext, result: AcceptResult) {
+  const { found, remaining } = takeFound(context.latent, result.found);
   return {
     latent: remaining,
-    removed: [...context.removed, ...hit.map((d) => removedBy(d, phaseRemoved, context.round))],
+    removed: [...context.removed, ...found.map((d) => removedBy(d, 'acceptance-test', context.round))],
+    phases: [...context.phases, phase('accept', context.round, result.minutes)],
   };
 }
 
