@@ -21,6 +21,46 @@ export type ErrorCode =
   | 'INTERRUPTED'
   | 'INTERNAL';
 
+/**
+ * What the `asp` process's exit status means, the same for every command
+ * (simulate, load, regress, replay, experiment, …):
+ *
+ * - 0  the work ran to its end and every `expect:`/`--threshold` held
+ *      (a simulated task failing is an outcome of the simulation, not an error)
+ * - 1  a threshold or expectation failed (the output says which)
+ * - 2  bad input or missing environment; nothing was written
+ * - 3  the engine or its infrastructure failed during the run; resumable
+ * - 130 interrupted (SIGINT/SIGTERM)
+ */
+export const ExitCode = {
+  OK: 0,
+  THRESHOLD_FAILED: 1,
+  BAD_INPUT: 2,
+  INFRASTRUCTURE: 3,
+  INTERRUPTED: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The exit status an error code stands for, unless the error says otherwise. */
+export const DEFAULT_EXIT_CODES: Record<ErrorCode, ExitCodeValue> = {
+  SCENARIO_INVALID: ExitCode.BAD_INPUT,
+  SCENARIO_UNREADABLE: ExitCode.BAD_INPUT,
+  USAGE: ExitCode.BAD_INPUT,
+  REDIS_UNAVAILABLE: ExitCode.BAD_INPUT,
+  STEP_FAILED: ExitCode.INFRASTRUCTURE,
+  JOB_INVALID: ExitCode.BAD_INPUT,
+  RUNTIME_FAILED: ExitCode.INFRASTRUCTURE,
+  DOCKER_UNAVAILABLE: ExitCode.BAD_INPUT,
+  DATABASE: ExitCode.INFRASTRUCTURE,
+  DATABASE_TOO_NEW: ExitCode.BAD_INPUT,
+  RECORDING_CORRUPT: ExitCode.BAD_INPUT,
+  REPLAY_DIVERGED: ExitCode.THRESHOLD_FAILED,
+  PROBE_INPUT: ExitCode.BAD_INPUT,
+  THRESHOLD_FAILED: ExitCode.THRESHOLD_FAILED,
+  INTERRUPTED: ExitCode.INTERRUPTED,
+  INTERNAL: ExitCode.INFRASTRUCTURE,
+};
+
 export interface AspErrorOptions {
   cause?: unknown;
   hint?: string;
@@ -39,7 +79,7 @@ export class AspError extends Error {
     this.name = 'AspError';
     this.code = code;
     this.hint = options.hint;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = options.exitCode ?? DEFAULT_EXIT_CODES[code];
     this.details = options.details;
   }
 
