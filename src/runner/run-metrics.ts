@@ -39,6 +39,7 @@ export const METRICS: readonly MetricDoc[] = [
   { name: 'review_yield', kind: 'value', description: 'defects.found_review / defects.injected (null without defects)' },
   { name: 'cost.usd', kind: 'value', description: 'API cost of AI personas in US dollars' },
   { name: 'sim.hours', kind: 'value', description: 'simulated calendar hours of the whole run' },
+  { name: 'effort.hours', kind: 'value', description: 'simulated person-hours of all tasks (every persona and phase)' },
 ];
 
 export const AGGREGATES = ['avg', 'min', 'max', 'med', 'sum', 'count'] as const;
@@ -82,6 +83,7 @@ export function computeMetrics(outcomes: readonly TaskOutcome[], summary: RunSum
       review_yield: injected > 0 ? foundReview / injected : null,
       'cost.usd': summary.totals.costUsd,
       'sim.hours': summary.totals.simMinutes / 60,
+      'effort.hours': outcomes.reduce((s, o) => s + o.totalMinutes, 0) / 60,
     },
     trends: {
       review_rounds: outcomes.map((o) => o.reviewRounds),

@@ -157,7 +157,8 @@ export function evaluateThreshold(expr: ThresholdExpression, metrics: RunMetrics
 
 const EPSILON = 1e-9;
 
-function compare(a: number, op: Comparator, b: number): boolean {
+/** `a op b`, with equality within 1e-9. */
+export function compare(a: number, op: Comparator, b: number): boolean {
   switch (op) {
     case '<':
       return a < b;

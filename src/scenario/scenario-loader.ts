@@ -66,22 +66,34 @@ function tooDeep(err: unknown): boolean {
 }
 
 function invalid(file: string, problems: ScenarioProblem[]): AspError {
+  return invalidDocument(file, problems, { what: 'scenario', hint: 'fix the fields above; the scenario format is described in README.md ("Scenario format")' });
+}
+
+/** The exit-2 error for a YAML document with problems, each given as file:line:col (path): message. */
+export function invalidDocument(file: string, problems: ScenarioProblem[], doc: { what: string; hint: string }): AspError {
   const lines = problems.slice(0, 10).map((p) => `  ${formatWhere(file, p)}: ${p.message}`);
   if (problems.length > 10) lines.push(`  … and ${problems.length - 10} more`);
-  return new AspError('SCENARIO_INVALID', `${file} is not a valid scenario:\n${lines.join('\n')}`, {
+  return new AspError('SCENARIO_INVALID', `${file} is not a valid ${doc.what}:\n${lines.join('\n')}`, {
     exitCode: 2,
-    hint: 'fix the fields above; the scenario format is described in README.md ("Scenario format")',
+    hint: doc.hint,
     details: { problems },
   });
 }
 
-function parseScenarioText(source: string, file: string): LoadedScenario {
-  const fail = (problems: ScenarioProblem[]): never => {
-    throw invalid(file, problems);
-  };
+/** A YAML document read for validation: the plain data plus what locates a path in the text. */
+export interface YamlDocument {
+  data: Record<string, unknown>;
+  doc: Document;
+  lineCounter: LineCounter;
+}
 
+/**
+ * Reads YAML text as a mapping: refuses binary, empty, tagged or malformed
+ * documents, each problem with its line and column. `fail` throws.
+ */
+export function readYamlMapping(source: string, fail: (problems: ScenarioProblem[]) => never, expected = 'name, seed, cycles'): YamlDocument {
   if (source.includes('\u0000')) fail([{ path: '', message: 'the file is binary, expected YAML text' }]);
-  if (source.trim() === '') fail([{ path: '', message: 'the file is empty, expected a YAML mapping with name, seed, cycles' }]);
+  if (source.trim() === '') fail([{ path: '', message: `the file is empty, expected a YAML mapping with ${expected}` }]);
 
   const lineCounter = new LineCounter();
   // logLevel 'error': the parser's warnings go to doc.warnings, never to process warnings.
@@ -106,8 +118,16 @@ function parseScenarioText(source: string, file: string): LoadedScenario {
     fail([{ path: '', message: `YAML: ${tooDeep(err) ? NESTED_TOO_DEEP : (err as Error).message}` }]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    fail([{ path: '', line: 1, column: 1, message: `expected a YAML mapping (name, seed, cycles, …), got ${Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'nothing' : typeof data}` }]);
+    fail([{ path: '', line: 1, column: 1, message: `expected a YAML mapping (${expected}, …), got ${Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'nothing' : typeof data}` }]);
   }
+  return { data: data as Record<string, unknown>, doc, lineCounter };
+}
+
+function parseScenarioText(source: string, file: string): LoadedScenario {
+  const fail = (problems: ScenarioProblem[]): never => {
+    throw invalid(file, problems);
+  };
+  const { data, doc, lineCounter } = readYamlMapping(source, fail);
   const result = ScenarioSchema.safeParse(data);
   if (!result.success) fail(zodProblems(result.error, doc, lineCounter));
   const scenario = result.data as Scenario;
@@ -127,7 +147,8 @@ function checkUniqueTaskIds(scenario: Scenario, fail: (p: ScenarioProblem[]) => 
   );
 }
 
-function zodProblems(error: ZodError, doc: Document, lineCounter: LineCounter): ScenarioProblem[] {
+/** zod issues as problems located in the YAML text (unknown keys point at the key). */
+export function zodProblems(error: ZodError, doc: Document, lineCounter: LineCounter): ScenarioProblem[] {
   return error.issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     let message = issue.message;
@@ -143,7 +164,8 @@ function zodProblems(error: ZodError, doc: Document, lineCounter: LineCounter): 
   });
 }
 
-function locate(doc: Document, lineCounter: LineCounter, path: Array<string | number>, wantKey: boolean): { line?: number; column?: number } {
+/** Line and column of the deepest node of `path` that exists (its key when `wantKey`). */
+export function locate(doc: Document, lineCounter: LineCounter, path: Array<string | number>, wantKey: boolean): { line?: number; column?: number } {
   for (let len = path.length; len >= 0; len--) {
     const sub = path.slice(0, len);
     let node: unknown = sub.length === 0 ? doc.contents : doc.getIn(sub, true);
@@ -160,7 +182,7 @@ function locate(doc: Document, lineCounter: LineCounter, path: Array<string | nu
   return {};
 }
 
-function formatPath(path: ReadonlyArray<string | number>): string {
+export function formatPath(path: ReadonlyArray<string | number>): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
