@@ -188,9 +188,14 @@ export class StepQueue {
     });
     this.events.on('failed', ({ jobId, failedReason }) => {
       // 'failed' can precede a retry; only a job that stays failed is final.
-      void this.state(jobId).then((state) => {
-        if (state === 'failed') handlers.onFailed(jobId, failedReason);
-      });
+      // The state read fails once the queue closed or Redis is away: the event is dropped
+      // (the dispatcher's sweeper asks Redis again for a step still waiting).
+      this.state(jobId).then(
+        (state) => {
+          if (state === 'failed') handlers.onFailed(jobId, failedReason);
+        },
+        () => undefined,
+      );
     });
   }
 
