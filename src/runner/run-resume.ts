@@ -92,3 +92,17 @@ export function loadResumeState(store: TelemetryStore, runId: string): ResumeSta
   const completedCycles = new Set(store.query<{ cycle_no: number }>('SELECT cycle_no FROM cycles WHERE run_id = ? AND completed_at IS NOT NULL', runId).map((r) => r.cycle_no));
   return { runId, prefix, steps, outcomes, completedCycles };
 }
+
+/**
+ * The cost of the stored steps of tasks whose outcome is stored too: a resumed
+ * run takes those tasks as they are (their steps are never looked up again),
+ * yet the run's summary counts every step of the run.
+ */
+export function storedCostOfFinishedTasks(resume: ResumeState): number {
+  let usd = 0;
+  for (const [key, envelope] of resume.steps) {
+    const taskId = key.slice(0, key.lastIndexOf('/', key.lastIndexOf('/') - 1));
+    if (resume.outcomes.has(taskId)) usd += envelope.result.cost.usd;
+  }
+  return usd;
+}

@@ -20,7 +20,7 @@ import { OutcomeDigest } from './outcome-digest.ts';
 import { RedisWatchdog } from './redis-watchdog.ts';
 import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
 import { combineObservers, type RunObserver } from './run-observer.ts';
-import { loadResumeState, stepKey, type ResumeState } from './run-resume.ts';
+import { loadResumeState, stepKey, storedCostOfFinishedTasks, type ResumeState } from './run-resume.ts';
 import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
 import { checkParts, cleanup, forwardListenerLog, resolveScenario, type ScenarioOverrides } from './run-support.ts';
 import { queueStepActors } from './step-actors.ts';
@@ -94,6 +94,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const runtime = createRuntime(scenario.runtime);
   const lean = options.lean ?? false;
   const summary = new RunSummaryBuilder(runId, loaded, scenario, layout, lean);
+  if (resume) summary.addCost(storedCostOfFinishedTasks(resume));
   const writer = new TelemetryWriter(store, runId);
   const digest = new OutcomeDigest();
   const observe = combineObservers(options.observers ?? defaultObservers(), (err, hook) => log.warn({ err, hook }, 'run observer failed'));

@@ -18,13 +18,13 @@ let temp: TempRun;
 afterEach(() => temp?.cleanup());
 
 /** One uninterrupted run of the scenario: what every faulty run must end with. */
-let ref: { digest: string; steps: number };
+let ref: { digest: string; steps: number; costUsd: number };
 const refDir = new TempRun();
 beforeAll(async () => {
   const file = join(refDir.dir, 'reference.yaml');
   writeFileSync(file, scenarioText(0));
   const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
-  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0) };
+  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0), costUsd: r.summary.totals.costUsd };
 });
 afterAll(() => refDir.cleanup());
 const FAULT_TEST_MS = 300_000;
@@ -33,6 +33,7 @@ const scenarioText = (pacingMs: number, extra = '') => `name: faults
 seed: 21
 workspace: none
 workflow: { pacingMs: ${pacingMs}, concurrency: 2, maxReviewRounds: 6${extra} }
+personas: { alex: { cost: { ai: true, tokensInPerMinute: 900, tokensOutPerMinute: 300, usdPer1kTokensIn: 0.003, usdPer1kTokensOut: 0.015 } } }
 cycles:
   - generate: { count: 2, idPrefix: a, proxySize: { median: 120 } }
   - generate: { count: 2, idPrefix: b, proxySize: { median: 120 } }
@@ -136,9 +137,12 @@ describe('faults', () => {
     const resumed = await runCli(['simulate', '--resume', runId, '--json', '--db', temp.dbPath, '--runs-dir', temp.runsDir, '--workspaces', temp.workspacesDir]);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
-    const summary = lastJson<{ digest: string; status: string; totals: { tasks: number } }>(resumed.stdout);
+    const summary = lastJson<{ digest: string; status: string; totals: { tasks: number; costUsd: number } }>(resumed.stdout);
     expect(summary.status).toBe('completed');
     expect(summary.totals.tasks).toBe(4);
+    // The summary counts every step of the run, those stored before the kill too.
+    expect(ref.costUsd).toBeGreaterThan(0);
+    expect(summary.totals.costUsd).toBeCloseTo(ref.costUsd, 4);
     expect(summary.digest).toBe(ref.digest);
     const rows = stepRows(temp.dbPath, runId);
     expect(rows).toHaveLength(ref.steps);
