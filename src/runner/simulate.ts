@@ -18,6 +18,7 @@ import { CycleRunner, type Progress } from './cycle-runner.ts';
 import { defaultObservers } from './default-observers.ts';
 import { OutcomeDigest } from './outcome-digest.ts';
 import { RedisWatchdog } from './redis-watchdog.ts';
+import { RunLease, type RunLeaseOptions } from './run-lease.ts';
 import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
 import { combineObservers, type RunObserver } from './run-observer.ts';
 import { loadResumeState, stepKey, storedCostOfFinishedTasks, type ResumeState } from './run-resume.ts';
@@ -77,9 +78,29 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const { runId } = layout;
   const store = new SqliteTelemetryStore(layout.dbPath);
   let resume: ResumeState | undefined;
+  let lease: RunLease | undefined;
+  // The run stops on the user's signal, or resumably on an infrastructure fault (fault says which).
+  const stop = new AbortController();
+  let fault: AspError | undefined;
+  const stopRun = (err: AspError) => {
+    if (fault) return;
+    fault = err;
+    log.error({ err }, 'stopping the run');
+    stop.abort();
+  };
+  const leaseOptions: RunLeaseOptions = {
+    onLost: (holder) =>
+      stopRun(new AspError('RUNTIME_FAILED', `run ${runId} was taken over by ${holder} (this process did not refresh its lease in time); this process stopped without writing the run's end`, {
+        exitCode: 3,
+        hint: `let the other process finish the run; if it died, finish it with: npm run simulate -- --resume ${runId}`,
+      })),
+    onRenewFailed: (err) => log.warn({ err }, 'could not refresh the run lease (database busy?); trying again'),
+  };
   try {
     store.migrate();
     resume = options.resume ? loadResumeState(store, options.resume) : undefined;
+    // Before anything is written: a run still executing elsewhere is left alone (exit 2).
+    if (resume) lease = RunLease.acquire(store, runId, leaseOptions);
   } catch (err) {
     store.close();
     await redis.close();
@@ -98,8 +119,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const writer = new TelemetryWriter(store, runId);
   const digest = new OutcomeDigest();
   const observe = combineObservers(options.observers ?? defaultObservers(), (err, hook) => log.warn({ err, hook }, 'run observer failed'));
-  // The run stops on the user's signal or on a Redis outage longer than the scenario allows.
-  const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let outage: AspError | undefined;
   const watchdog = new RedisWatchdog(redis.url, scenario.workflow.redisOutageMs, {
@@ -138,6 +157,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         options: { workflow: scenario.workflow, listeners: scenario.listeners, prefix },
         startedAt: new Date(started).toISOString(),
       });
+      lease = RunLease.acquire(store, runId, leaseOptions);
     }
     observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
     log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, redis: redis.private ? 'private' : 'shared', resumed: Boolean(resume) }, 'run started');
@@ -195,6 +215,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     );
     await runner.runAll();
     if (outage) throw outage;
+    if (fault) throw fault;
     status = signal.aborted ? 'interrupted' : runner.progress.failed > 0 ? 'failed' : 'completed';
   } catch (err) {
     log.error({ err }, 'run failed');
@@ -214,7 +235,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       ['queues', async () => privatePrefix && !outage && dispatcher && (await dispatcher.obliterate())],
       ['dispatcher', async () => dispatcher?.close(Boolean(outage))],
       ['store', async () => {
-        store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
+        // A run taken over by another process is that process's to finish.
+        if (lease?.held !== false) store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
+        lease?.release();
         store.close();
       }],
       ['redis', () => redis.close()],

@@ -172,6 +172,21 @@ FROM runs r;
     // with the same scenario even after the file changed.
     sql: `ALTER TABLE runs ADD COLUMN scenario_source TEXT;`,
   },
+  {
+    version: 4,
+    name: 'run leases',
+    // The process executing a run holds its lease (host, pid, heartbeat), so
+    // `--resume` never runs a second copy of a live run against the same rows.
+    sql: `
+CREATE TABLE run_leases (
+  run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  token TEXT NOT NULL,
+  since TEXT NOT NULL,
+  heartbeat_ms INTEGER NOT NULL
+);`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

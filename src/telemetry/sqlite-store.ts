@@ -5,7 +5,7 @@ import { AspError } from '../errors.ts';
 import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
 import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
-import type { MigrationReport, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
+import type { MigrationReport, RunLeaseRow, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
 
 /** The only module that imports better-sqlite3. WAL mode, versioned migrations. */
 export class SqliteTelemetryStore implements TelemetryStore {
@@ -167,6 +167,25 @@ export class SqliteTelemetryStore implements TelemetryStore {
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void {
     this.stmt('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
       .run(status, new Date().toISOString(), result.wallMs, result.digest ?? null, result.summary === undefined ? null : JSON.stringify(result.summary), runId);
+  }
+
+  claimLease(runId: string, lease: RunLeaseRow, takeOver: (current: RunLeaseRow) => boolean): { claimed: true } | { claimed: false; holder: RunLeaseRow } {
+    // IMMEDIATE: the write lock is taken before the read, so two resumes cannot both see the lease free.
+    return this.db.transaction(() => {
+      const row = this.stmt('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?').get(runId) as RunLeaseRow | undefined;
+      if (row && !takeOver(row)) return { claimed: false as const, holder: row };
+      this.stmt('INSERT OR REPLACE INTO run_leases (run_id, host, pid, token, since, heartbeat_ms) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(runId, lease.host, lease.pid, lease.token, lease.since, lease.heartbeatMs);
+      return { claimed: true as const };
+    }).immediate();
+  }
+
+  renewLease(runId: string, token: string, heartbeatMs: number): boolean {
+    return this.stmt('UPDATE run_leases SET heartbeat_ms = ? WHERE run_id = ? AND token = ?').run(heartbeatMs, runId, token).changes === 1;
+  }
+
+  releaseLease(runId: string, token: string): void {
+    this.stmt('DELETE FROM run_leases WHERE run_id = ? AND token = ?').run(runId, token);
   }
 
   batch<T>(fn: () => T): T {

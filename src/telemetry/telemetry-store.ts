@@ -41,6 +41,15 @@ export interface TaskRow {
   actual_minutes: number | null;
 }
 
+/** Who executes a run (run-lease.ts): host, pid, since when, last heartbeat (ms since the epoch). */
+export interface RunLeaseRow {
+  host: string;
+  pid: number;
+  token: string;
+  since: string;
+  heartbeatMs: number;
+}
+
 export interface MigrationReport {
   from: number;
   to: number;
@@ -65,6 +74,15 @@ export interface TelemetryStore {
   /** `sim` is null when the run has no simulated calendar (lean runs). */
   recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void;
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void;
+  /**
+   * Takes the run's lease in one write transaction: when a lease is held and
+   * `takeOver(current)` is false, nothing changes and the holder is returned.
+   */
+  claimLease(runId: string, lease: RunLeaseRow, takeOver: (current: RunLeaseRow) => boolean): { claimed: true } | { claimed: false; holder: RunLeaseRow };
+  /** Refreshes the heartbeat; false when the lease is no longer this token's (taken over). */
+  renewLease(runId: string, token: string, heartbeatMs: number): boolean;
+  /** Gives the lease up (only this token's). */
+  releaseLease(runId: string, token: string): void;
   /** Runs `fn` in one transaction (batched writes). */
   batch<T>(fn: () => T): T;
   tasks(runId: string): TaskRow[];

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { ASP, REDIS_URL, REPO } from './temp-run.ts';
+
+/** A paced scenario of two cycles of two tasks: long enough to hit mid-run, short enough for tests. */
+export const pacedScenario = (pacingMs: number, extra = '') => `name: durability
+seed: 21
+workspace: none
+workflow: { pacingMs: ${pacingMs}, concurrency: 2, maxReviewRounds: 6${extra} }
+personas: { alex: { cost: { ai: true, tokensInPerMinute: 900, tokensOutPerMinute: 300, usdPer1kTokensIn: 0.003, usdPer1kTokensOut: 0.015 } } }
+cycles:
+  - generate: { count: 2, idPrefix: a, proxySize: { median: 120 } }
+  - generate: { count: 2, idPrefix: b, proxySize: { median: 120 } }
+`;
+
+export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** One read-only query against the run's database (undefined while it does not exist yet). */
+export function readDb<T>(dbPath: string, read: (db: Database.Database) => T): T | undefined {
+  try {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return read(db);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run id once the run has stored at least `steps` step results. */
+export function runWithSteps(dbPath: string, steps: number): string | undefined {
+  return readDb(dbPath, (db) => {
+    const row = db.prepare('SELECT run_id, COUNT(*) AS n FROM step_results GROUP BY run_id').get() as { run_id: string; n: number } | undefined;
+    return row && row.n >= steps ? row.run_id : undefined;
+  });
+}
+
+export function stepKeys(dbPath: string, runId: string): string[] {
+  return readDb(dbPath, (db) => (db.prepare('SELECT task_id, step, round FROM step_results WHERE run_id = ?').all(runId) as Array<{ task_id: string; step: string; round: number }>).map((r) => `${r.task_id}/${r.step}/${r.round}`)) ?? [];
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `asp <args>` (or any command) and collects its output. */
+export function spawnAsp(args: string[], env: NodeJS.ProcessEnv = {}, command: { file: string; args: string[] } = { file: process.execPath, args: [ASP] }): Spawned {
+  const child = spawn(command.file, [...command.args, ...args], { cwd: REPO, env: { ...process.env, REDIS_URL, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
