@@ -93,6 +93,11 @@ export function isAspError(err: unknown): err is AspError {
   return err instanceof AspError;
 }
 
+/** The exit status an error stands for: an AspError's own, anything else is an engine failure (3). */
+export function exitCodeOf(err: unknown): number {
+  return isAspError(err) ? err.exitCode : ExitCode.INFRASTRUCTURE;
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -6,10 +6,12 @@ import { renderLoadSummary } from '../report/load-summary.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { loadMetricValues, loadMetricCatalogue } from '../runner/load-metric-names.ts';
 import { LOAD_DEFAULTS, runLoadTest } from '../runner/load-test.ts';
-import { evaluateThresholds, parseThresholds, type ThresholdOutcome } from '../runner/load-thresholds.ts';
+import { evaluateThresholds, formatMetric, parseThresholds, type ThresholdOutcome } from '../runner/load-thresholds.ts';
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
+import { commandSignals } from './command-signals.ts';
+import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
 
 const HELP = `usage: asp load --tasks <n> [options]
 
@@ -32,14 +34,15 @@ memory and database rows, and writes load.json and load.html.
   --template <scenario.yaml>   take personas, history, workflow limits and seed from a scenario
   --threshold <expr>           repeatable; e.g. 'e2e.p95<2s', 'errors.rate<0.01',
                                'throughput.tasks_per_s>50', 'wait.alex.p99<500ms', 'memory.rss_peak<512MB'
-                               (none given: 'errors.count==0'); a failed one makes the exit code 1
+                               (none given: 'errors.count==0'); a failed one makes the exit code 1.
+                               Tasks failed by the round limit or rejected are simulated outcomes:
+                               add 'tasks.failed_rate<0.1' where they should count
   --list-metrics               print the metric names thresholds accept
   --json                       print the report as one JSON object on the last stdout line
   --out <dir>                  where load.json and load.html go (default runs/<runId>/load)
   --db <file> --runs-dir <dir> --workspaces <dir> --redis <url> --log-level <level>
 
-Exit code 0: every threshold met; 1: a threshold failed; 2: bad options; 130: interrupted.
-`;
+${EXIT_CODE_HELP}`;
 
 const DEFAULT_THRESHOLDS = ['errors.count==0'];
 
@@ -116,16 +119,7 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as typeof options & { tasks: number };
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    io.stderr(`\n${signal}: stopping — no new tasks; finishing in-flight steps and cleaning up (again to force)\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
     const report = await runLoadTest({
@@ -137,7 +131,7 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
       layout: { dbPath: v.db, runsDir: v['runs-dir'], workspacesDir: v.workspaces },
       ...(v.redis ? { redisUrl: v.redis } : {}),
       ...(v['log-level'] ? { logLevel: v['log-level'] } : {}),
-      signal: controller.signal,
+      signal: signals.signal,
       onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · ${p.inFlight} in flight${p.cycles > 1 ? ` · cycle ${p.cycle}/${p.cycles}` : ''}`),
     });
     progress.clear();
@@ -150,16 +144,12 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
     writeFileSync(files.html, renderLoadHtml(report, outcomes));
     if (v.json) io.stdout(`${JSON.stringify({ ...document, files })}\n`);
     else io.stdout(renderLoadSummary(report, outcomes, files));
-    const failed = outcomes.filter((o) => !o.pass);
-    if (report.status === 'interrupted') return 130;
-    if (failed.length > 0) {
-      io.stderr(`load: ${failed.length} threshold(s) not met: ${failed.map((o) => o.threshold.source).join(', ')}\n`);
-      return 1;
-    }
-    return 0;
+    const checks = outcomes.map((o) => ({ expression: o.threshold.source, pass: o.pass, actual: formatMetric(o.actual, o.threshold.kind) }));
+    return finishCommand('load', { interrupted: report.status === 'interrupted', checks }, io);
+  } catch (err) {
+    return finishCommand('load', { error: err, interrupted: signals.signal.aborted }, io);
   } finally {
     progress.clear();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }

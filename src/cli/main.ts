@@ -1,4 +1,5 @@
-import { AspError, errorMessage, isAspError } from '../errors.ts';
+import { AspError } from '../errors.ts';
+import { finishCommand } from './exit-status.ts';
 
 /** `asp <command> [options]`: each command lives in its own module, loaded on demand. */
 export interface CommandIo {
@@ -19,13 +20,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   bench: { summary: 'throughput benchmark vs a bare BullMQ chain: asp bench [--tasks 2000] [--memory]', load: async () => (await import('./bench-command.ts')).runBenchCommand },
 };
 
+const EXIT_CODE_SUMMARY = 'exit status: 0 ran and every expectation held · 1 a threshold/expectation failed · 2 bad input or missing environment (nothing written) · 3 engine/infrastructure failure (resumable) · 130 interrupted\n';
+
 export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
   COMMANDS[name] = { summary, load };
 }
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `usage: asp <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  return `usage: asp <command> [options]   (asp <command> --help for its options)\n\ncommands:\n${lines.join('\n')}\n\n${EXIT_CODE_SUMMARY}`;
 }
 
 export async function main(argv: string[], io: CommandIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
@@ -42,13 +45,7 @@ export async function main(argv: string[], io: CommandIo = { stdout: (t) => proc
   try {
     return await (await command.load())(rest, io);
   } catch (err) {
-    if (isAspError(err)) {
-      io.stderr(`error: ${err.describe()}\n`);
-      return err.exitCode;
-    }
-    io.stderr(`error: ${errorMessage(err)}\n`);
-    if (process.env.ASP_DEBUG) io.stderr(`${(err as Error).stack ?? ''}\n`);
-    return 1;
+    return finishCommand(name, { error: err }, io);
   }
 }
 

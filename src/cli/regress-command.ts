@@ -3,10 +3,13 @@ import { dirname } from 'node:path';
 import { renderJunit } from '../report/junit-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { renderRegression } from '../report/regress-report.ts';
-import { DEFAULT_BASELINE_DIR, DEFAULT_REGRESSION_DIR, runRegressionSuite } from '../runner/regression-suite.ts';
+import { DEFAULT_BASELINE_DIR, DEFAULT_REGRESSION_DIR, runRegressionSuite, type RegressionReport } from '../runner/regression-suite.ts';
 import { metricReference } from '../runner/run-metrics.ts';
+import { AspError } from '../errors.ts';
 import type { CommandIo } from './main.ts';
 import { parseCommandArgs } from './command-args.ts';
+import { commandSignals } from './command-signals.ts';
+import { finishCommand, type CommandOutcome } from './exit-status.ts';
 
 const DEFAULT_JUNIT = 'runs/regress-junit.xml';
 
@@ -15,10 +18,13 @@ const HELP = `usage: asp regress [scenario.yaml | folder …] [options]
 Runs every regression scenario (default ${DEFAULT_REGRESSION_DIR}/), compares its
 outcome digest and task digests with the committed baseline
 (${DEFAULT_BASELINE_DIR}/<scenario file name>.json) and checks the scenario's
-\`expect:\` thresholds.
-  exit 0  every scenario matches its baseline and meets its thresholds
-  exit 1  a regression: a digest changed, a threshold failed, a run failed
-  exit 2  a setup problem: bad scenario, malformed threshold or baseline
+\`expect:\` thresholds. A simulated task failing is an outcome: write
+\`expect: tasks.failed == 0\` where a scenario means "every task is done".
+  exit 0    every scenario matches its baseline and meets its thresholds
+  exit 1    a regression: a digest changed or an expectation failed (named on stderr)
+  exit 2    a setup problem: bad scenario, malformed threshold or baseline, no Redis; nothing run
+  exit 3    a scenario's run failed in the engine or its infrastructure
+  exit 130  interrupted
 
   --update-baselines  rewrite the baselines from these runs (deliberately)
   --json              print one JSON summary as the last stdout line
@@ -56,10 +62,7 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
     io.stdout(HELP);
     return 0;
   }
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
     const report = await runRegressionSuite({
@@ -69,7 +72,7 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
-      signal: controller.signal,
+      signal: signals.signal,
       onScenario: ({ name, index, total, progress: p }) => {
         if (p) progress.update(p.done + p.failed, p.total, `tasks · scenario ${index + 1}/${total} ${name}`);
       },
@@ -79,10 +82,28 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
     mkdirSync(dirname(junit), { recursive: true });
     writeFileSync(junit, renderJunit(report));
     io.stdout(values.json ? `${JSON.stringify({ ...report, junit })}\n` : renderRegression(report, junit));
-    return report.status === 'pass' ? 0 : 1;
+    return finishCommand('regress', regressOutcome(report, signals.signal.aborted), io, 'check');
+  } catch (err) {
+    return finishCommand('regress', { error: err, interrupted: signals.signal.aborted }, io);
   } finally {
     progress.clear();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
+}
+
+/** A scenario that could not run is an engine failure (3); otherwise every problem is a failed check (1). */
+function regressOutcome(report: RegressionReport, interrupted: boolean): CommandOutcome {
+  const errored = report.scenarios.filter((s) => s.status === 'error');
+  if (errored.length > 0) {
+    const names = errored.map((s) => `${s.name} (${s.error ?? 'error'})`).join('; ');
+    return {
+      interrupted,
+      error: new AspError('RUNTIME_FAILED', `${errored.length} regression scenario(s) could not run: ${names}`, {
+        exitCode: Math.max(...errored.map((s) => s.exitCode ?? 3)),
+        hint: 'see the run logs named above; fix the engine or infrastructure and run `npm run regress` again',
+      }),
+    };
+  }
+  const checks = report.scenarios.flatMap((s) => (s.problems.length === 0 ? [{ expression: s.name, pass: true }] : s.problems.map((p) => ({ expression: `${s.name}: ${p}`, pass: false }))));
+  return { interrupted, checks };
 }

@@ -5,16 +5,21 @@ import { ProgressLine } from '../report/progress-line.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 import { parseCommandArgs } from './command-args.ts';
+import { commandSignals } from './command-signals.ts';
+import { finishCommand } from './exit-status.ts';
 
 const HELP = `usage: asp replay <runs/<runId> | recording.ndjson> [options]
 
 Re-drives the run's task machines from its recording, with no Redis and no
 listeners, and checks every transition, every step request, each task digest
 and the outcome digest.
-  exit 0  the replay matches
-  exit 1  it diverged: the first differing event is shown (task, step, round,
-          expected vs actual, recording line)
-  exit 2  the recording is truncated or corrupt (file and line are named)
+  exit 0    the replay matches (a recording of an interrupted run that is
+            consistent as far as it goes matches too)
+  exit 1    it diverged: the first differing event is shown (task, step, round,
+            expected vs actual, recording line)
+  exit 2    the recording is truncated or corrupt (file and line are named)
+  exit 3    (--live) the re-run failed in the engine or its infrastructure
+  exit 130  (--live) interrupted
 
   --live               run the recorded scenario text and seed again through the
                        real queues and listeners and compare every task digest
@@ -50,13 +55,15 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
   if (!values.live) {
     const report = await replayRecording(recording);
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderReplay(report));
-    return report.status === 'match' ? 0 : 1;
+    return finishCommand('replay', { checks: [{ expression: 'the replay matches the recording', pass: report.status === 'match' }] }, io, 'check');
   }
   // Loaded only for --live: an offline replay never touches the queue, Redis or database drivers.
   const { liveReplay } = await import('../recording/live-replay.ts');
   const progress = new ProgressLine();
+  const signals = commandSignals(io);
   try {
     const report = await liveReplay(recording, {
+      signal: signals.signal,
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
@@ -64,9 +71,13 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
     });
     progress.clear();
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderLive(report));
-    return report.status === 'match' ? 0 : 1;
+    const interrupted = report.runStatus === 'interrupted';
+    return finishCommand('replay', { interrupted, checks: [{ expression: 'the live re-run matches the recording', pass: report.status === 'match' }] }, io, 'check');
+  } catch (err) {
+    return finishCommand('replay', { error: err, interrupted: signals.signal.aborted }, io);
   } finally {
     progress.clear();
+    signals.dispose();
   }
 }
 

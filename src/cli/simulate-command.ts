@@ -8,6 +8,12 @@ import { runReportObserver } from '../admin/run-report.ts';
 import { parseCommandArgs } from './command-args.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
+import { commandSignals } from './command-signals.ts';
+import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
+import { loadScenarioFile } from '../scenario/scenario-loader.ts';
+import { defaultObservers } from '../runner/default-observers.ts';
+import type { RunSummary } from '../runner/run-summary.ts';
+import { checkExpectations, OutcomeCollector, parseExpectations } from '../runner/scenario-expectations.ts';
 
 const HELP = `usage: asp simulate <scenario.yaml> [options]
 
@@ -24,7 +30,12 @@ const HELP = `usage: asp simulate <scenario.yaml> [options]
   --redis <url>          Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
   --prefix <name>        BullMQ prefix (default: private per run, removed at the end)
   --resume <runId>       finish an interrupted or crashed run from the database (no scenario file)
-`;
+
+The scenario's \`expect:\` lines (e.g. \`tasks.failed == 0\`, \`estimate.in_interval70 >= 0.6\`;
+\`asp regress --help\` lists the metrics) are checked at the end. A simulated task
+that fails (round limit, rejection) is an outcome of the simulation, not an error.
+
+${EXIT_CODE_HELP}`;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -63,24 +74,17 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
   if (values.runtime && values.runtime !== 'process' && values.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${values.runtime}"`);
   if (values.workspace && values.workspace !== 'git' && values.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${values.workspace}"`);
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr(`\n${signal}: stopping — no new tasks; finishing in-flight steps and cleaning up (again to force)\n`);
-      controller.abort();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = commandSignals(io);
   const progress = new ProgressLine();
-  const resumed = values.resume ? resumeOptions(values.db, values.resume) : undefined;
   try {
+    const resumed = values.resume ? resumeOptions(values.db, values.resume) : undefined;
+    const loaded = resumed?.loaded ?? loadScenarioFile(file ?? '');
+    // Parsed before anything runs: a malformed expectation is exit 2 with nothing written.
+    const expectations = parseExpectations(loaded);
+    const collector = new OutcomeCollector();
     const result = await simulate({
-      scenarioFile: file ?? resumed?.loaded.file ?? '',
+      scenarioFile: loaded.file,
+      loaded,
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(values.runtime ? { runtime: values.runtime as 'process' | 'docker' } : {}),
@@ -91,20 +95,25 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
       taskConcurrency: positiveInt('tasks-in-flight', values['tasks-in-flight']),
       ...(values.prefix ? { queuePrefix: values.prefix } : {}),
       ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
-      signal: controller.signal,
+      signal: signals.signal,
       // A resumed run keeps the settings it started with.
       ...(resumed ?? {}),
+      observers: [...(resumed?.observers ?? defaultObservers()), ...(expectations.length > 0 ? [collector] : [])],
       onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · cycle ${p.cycle}/${p.cycles} ${p.cycleName}${p.lastTask ? ` · ${p.lastTask}` : ''}`),
     });
     progress.clear();
-    if (values.json) io.stdout(`${JSON.stringify(result.summary)}\n`);
-    else io.stdout(renderSummary(result.summary));
-    if (result.status === 'interrupted') return 130;
-    return result.status === 'completed' ? 0 : 1;
+    const interrupted = result.status === 'interrupted';
+    // An interrupted run's expectations would judge half a run: they are not checked.
+    const checks = interrupted ? [] : checkExpectations(expectations, collector.metrics(result.summary));
+    const summary: RunSummary = { ...result.summary, expectations: checks };
+    if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
+    else io.stdout(renderSummary(summary));
+    return finishCommand('simulate', { interrupted, checks }, io, 'expectation');
+  } catch (err) {
+    return finishCommand('simulate', { error: err, interrupted: signals.signal.aborted }, io);
   } finally {
     progress.clear();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
   }
 }
 

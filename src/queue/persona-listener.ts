@@ -40,6 +40,7 @@ export class PersonaListener {
   private readonly agent: PersonaAgent;
   private readonly startedAt = Date.now();
   private jobsDone = 0;
+  private active = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: PersonaListenerOptions) {
@@ -83,6 +84,7 @@ export class PersonaListener {
     const { taskId, step, round } = job.request;
     const workspace = job.workspace.mode === 'git' ? new GitWorkspace(this.options.workspaceRoot, job.workspace.dir) : null;
     const startedAt = Date.now();
+    this.active++;
     try {
       const result = await this.agent.run({
         job,
@@ -112,7 +114,14 @@ export class PersonaListener {
       if (err instanceof TransientStepError) throw err;
       if (err instanceof AspError && err.code === 'JOB_INVALID') throw new UnrecoverableError(`invalid job: ${err.message}`);
       throw err;
+    } finally {
+      this.active--;
     }
+  }
+
+  /** Jobs this listener is working on now (a forced stop abandons them). */
+  get activeJobs(): number {
+    return this.active;
   }
 
   /** Stops taking jobs, finishes the active ones, then stops beating. Safe to call twice. */

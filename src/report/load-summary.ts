@@ -1,12 +1,23 @@
 import type { HistogramSummary } from '../runner/latency-histogram.ts';
 import type { LoadReport } from '../runner/load-test.ts';
 import { describeOutcome, type ThresholdOutcome } from '../runner/load-thresholds.ts';
+import { runHeadline } from './run-headline.ts';
 import { renderTable } from './text-table.ts';
 
 /** The terminal summary of `asp load`: configuration, throughput, latency table, resources, thresholds. */
 export function renderLoadSummary(report: LoadReport, thresholds: readonly ThresholdOutcome[], files: { json: string; html: string }): string {
   const { config: c, metrics: m } = report;
   const out: string[] = [];
+  const { 'round-limit': roundLimit, rejected, 'step-failed': stepFailed } = m.tasks.byEnd;
+  out.push(
+    runHeadline({
+      status: report.status,
+      tasks: m.tasks.finished,
+      done: m.tasks.done,
+      failedBy: { 'round-limit': roundLimit, rejected, 'step-failed': stepFailed },
+      checks: thresholds.map((o) => ({ expression: o.threshold.source, pass: o.pass })),
+    }),
+  );
   const model = c.model === 'open' ? `open model, ${c.arrivalRate}/s arrivals (≤ ${c.concurrency} in flight)` : `${c.concurrency} tasks in flight`;
   out.push(`Load test ${report.runId}: ${c.tasks} tasks, ${model}, ${c.listenersPerPersona} listener(s)/persona × ${c.listenerConcurrency} jobs, runtime ${c.runtime}, workspace ${c.workspace}, seed ${c.seed}`);
   out.push('');

@@ -1,5 +1,8 @@
 import type { RunSummary, TaskSummaryRow } from '../runner/run-summary.ts';
+import { runHeadline } from './run-headline.ts';
 import { percent, renderTable, type Column } from './text-table.ts';
+
+const formatActual = (v: number | null) => (v === null ? 'no data' : Number.isInteger(v) ? String(v) : v.toFixed(3));
 
 const range = (lo?: number, hi?: number) => (lo === undefined || hi === undefined ? '–' : `${Math.round(lo)}–${Math.round(hi)}`);
 
@@ -21,8 +24,9 @@ const TASK_COLUMNS: Column<TaskSummaryRow>[] = [
 export function renderSummary(s: RunSummary): string {
   const t = s.totals;
   const out: string[] = [];
-  const icon = s.status === 'completed' ? '✔' : s.status === 'interrupted' ? '■' : '✖';
-  out.push(`${icon} ${s.scenario}: ${s.status} — ${t.done}/${t.tasks} tasks done, ${t.failed} failed, in ${(s.wallMs / 1000).toFixed(1)} s (seed ${s.seed}, ${s.runtime} runtime, workspace ${s.workspace})`);
+  const checks = s.expectations ?? [];
+  out.push(runHeadline({ status: s.status, tasks: t.tasks, done: t.done, failedBy: t.failedBy ?? {}, checks }));
+  out.push(`  ${s.scenario} · run ${s.runId} · ${(s.wallMs / 1000).toFixed(1)} s · seed ${s.seed}, ${s.runtime} runtime, workspace ${s.workspace}`);
   out.push('');
   out.push(renderTable(s.tasks, TASK_COLUMNS));
   if (s.tasksListed < t.tasks) out.push(`… ${t.tasks - s.tasksListed} more tasks in the database`);
@@ -60,6 +64,7 @@ export function renderSummary(s: RunSummary): string {
   out.push(
     `Quality         defects injected ${t.defectsInjected}, found in review ${t.defectsFoundInReview} (yield ${percent(t.reviewYield)}), in acceptance ${t.defectsFoundInAcceptance}, escaped ${t.defectsEscaped}; review rounds ${t.reviewRounds}`,
   );
+  if (checks.length > 0) out.push(`Thresholds      ${checks.map((c) => `${c.pass ? '✔' : '✖'} ${c.expression} (actual ${formatActual(c.actual)})`).join(', ')}`);
   out.push(`Calendar        ${(t.simMinutes / 60).toFixed(1)} simulated hours${t.costUsd > 0 ? `, AI cost $${t.costUsd.toFixed(2)}` : ''}`);
   out.push('');
   out.push(`database   ${s.paths.database}`);

@@ -1,16 +1,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
-import { AspError, errorMessage, isAspError } from '../errors.ts';
+import { AspError, ExitCode, errorMessage, exitCodeOf, isAspError } from '../errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import type { TaskOutcome } from '../workflow/task-types.ts';
 import { defaultObservers } from './default-observers.ts';
 import { taskDigest } from './outcome-digest.ts';
 import { baselinePath, differingTasks, type Baseline, keyMetrics, metricChanges, readBaseline, writeBaseline, type MetricChange } from './regression-baseline.ts';
 import type { LayoutOptions } from './run-layout.ts';
-import { computeMetrics } from './run-metrics.ts';
+import { checkExpectations, OutcomeCollector, parseExpectations } from './scenario-expectations.ts';
 import { simulate, type Progress } from './simulate.ts';
-import { evaluateThreshold, parseThreshold, type ThresholdExpression, type ThresholdResult } from './threshold-expression.ts';
+import type { ThresholdExpression, ThresholdResult } from './threshold-expression.ts';
 
 export const DEFAULT_REGRESSION_DIR = 'scenarios/regression';
 export const DEFAULT_BASELINE_DIR = 'test/baselines';
@@ -42,6 +41,8 @@ export interface ScenarioResult {
   thresholds: ThresholdResult[];
   problems: string[];
   error?: string;
+  /** With status 'error': the exit status the error stands for (3: engine or infrastructure). */
+  exitCode?: number;
   ms: number;
 }
 
@@ -86,15 +87,7 @@ export function prepareSuite(paths: readonly string[]): Entry[] {
     const other = seen.get(name);
     if (other) throw new AspError('USAGE', `${file} and ${other} would share the baseline ${name}.json`, { exitCode: 2, hint: 'give regression scenarios distinct file names' });
     seen.set(name, file);
-    const thresholds = loaded.scenario.expect.map((text, i) => {
-      try {
-        return parseThreshold(text);
-      } catch (err) {
-        if (!isAspError(err)) throw err;
-        throw new AspError('SCENARIO_INVALID', `${file}: expect[${i}] (${loaded.scenario.name}): ${err.message}`, { exitCode: 2, ...(err.hint ? { hint: err.hint } : {}), cause: err });
-      }
-    });
-    return { name, loaded, thresholds };
+    return { name, loaded, thresholds: parseExpectations(loaded) };
   });
 }
 
@@ -143,7 +136,7 @@ async function runOne(entry: Entry, baseline: Baseline | undefined, options: Reg
     ms: 0,
   };
   try {
-    const outcomes: TaskOutcome[] = [];
+    const collector = new OutcomeCollector();
     const run = await simulate({
       scenarioFile: loaded.file,
       loaded,
@@ -152,15 +145,16 @@ async function runOne(entry: Entry, baseline: Baseline | undefined, options: Reg
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       onProgress,
-      observers: [...defaultObservers(), { taskFinished: (o) => void outcomes.push(o) }],
+      observers: [...defaultObservers(), collector],
     });
+    const { outcomes } = collector;
     const tasks = Object.fromEntries(outcomes.map((o) => [o.taskId, taskDigest(o)]));
-    const metrics = computeMetrics(outcomes, run.summary);
+    const metrics = collector.metrics(run.summary);
     const key = keyMetrics(metrics);
     result.runId = run.runId;
     result.tasks = outcomes.length;
     result.digest.actual = run.digest;
-    result.thresholds = entry.thresholds.map((t) => evaluateThreshold(t, metrics));
+    result.thresholds = checkExpectations(entry.thresholds, metrics);
     if (run.status === 'interrupted') result.problems.push('the run was interrupted');
     if (options.updateBaselines) {
       writeBaseline(file, { scenario: loaded.scenario.name, file: result.file, scenarioHash: loaded.hash, seed: loaded.scenario.seed, engineVersion: ENGINE_VERSION, digest: run.digest, tasks, metrics: key });
@@ -185,7 +179,10 @@ async function runOne(entry: Entry, baseline: Baseline | undefined, options: Reg
     for (const t of result.thresholds) if (!t.pass) result.problems.push(`expect ${t.expression} failed (actual ${t.actual ?? 'no data'})`);
     result.status = result.problems.length === 0 ? 'pass' : 'fail';
   } catch (err) {
+    // Bad input or missing environment (no Redis, no Docker) stops the suite: exit 2, as for any command.
+    if (exitCodeOf(err) === ExitCode.BAD_INPUT) throw err;
     result.status = 'error';
+    result.exitCode = exitCodeOf(err);
     result.error = isAspError(err) ? err.describe() : errorMessage(err);
     result.problems.push(result.error);
   }

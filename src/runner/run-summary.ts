@@ -1,7 +1,8 @@
 import { estimationAccuracy, type AccuracyRecord, type AccuracyReport } from '../probe/index.ts';
 import type { LoadedScenario } from '../scenario/scenario-loader.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
-import type { TaskOutcome } from '../workflow/task-types.ts';
+import type { FailureReason, TaskOutcome } from '../workflow/task-types.ts';
+import type { ThresholdResult } from './threshold-expression.ts';
 import { errorMessage } from '../errors.ts';
 import type { RunLayout } from './run-layout.ts';
 import type { CycleCalendar } from './sim-calendar.ts';
@@ -55,6 +56,8 @@ export interface RunSummary {
     tasks: number;
     done: number;
     failed: number;
+    /** Failed tasks by reason (round-limit, rejected, step-failed): simulated outcomes. */
+    failedBy: Partial<Record<FailureReason, number>>;
     reviewRounds: number;
     defectsInjected: number;
     defectsFoundInReview: number;
@@ -71,6 +74,8 @@ export interface RunSummary {
   /** Tasks beyond this many are counted but not listed. */
   tasksListed: number;
   paths: { database: string; runDir: string; log: string; workspace: string | null };
+  /** The scenario's `expect:` lines checked against this run (set by the command that ran it). */
+  expectations?: ThresholdResult[];
   error?: string;
 }
 
@@ -99,7 +104,7 @@ export class RunSummaryBuilder {
   private records: AccuracyRecord[] = [];
   private cycle: CycleAccumulator = { tasks: 0, done: 0, failed: 0, records: [], keepFrom: 0 };
   private readonly totals: RunSummary['totals'] = {
-    tasks: 0, done: 0, failed: 0, reviewRounds: 0, defectsInjected: 0, defectsFoundInReview: 0,
+    tasks: 0, done: 0, failed: 0, failedBy: {}, reviewRounds: 0, defectsInjected: 0, defectsFoundInReview: 0,
     defectsFoundInAcceptance: 0, defectsEscaped: 0, reviewYield: null, simMinutes: 0, costUsd: 0,
   };
   private error: string | undefined;
@@ -130,6 +135,8 @@ export class RunSummaryBuilder {
     } else {
       t.failed++;
       this.cycle.failed++;
+      const reason = o.failure?.reason ?? 'step-failed';
+      t.failedBy[reason] = (t.failedBy[reason] ?? 0) + 1;
     }
     t.reviewRounds += o.reviewRounds;
     t.defectsInjected += o.injected.length;
@@ -185,6 +192,7 @@ export class RunSummaryBuilder {
       wallMs,
       totals: {
         ...t,
+        failedBy: { ...t.failedBy },
         reviewYield: t.defectsInjected > 0 ? round(t.defectsFoundInReview / t.defectsInjected, 3) : null,
         simMinutes: round(t.simMinutes, 1),
         costUsd: round(t.costUsd, 4),

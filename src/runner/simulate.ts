@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { AspError } from '../errors.ts';
+import { AspError, ExitCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { WORKER_PERSONAS } from '../personas.ts';
 import { relativeSizeTables } from '../probe/index.ts';
@@ -130,7 +130,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     },
     onOutage: (ms) => {
       outage = new AspError('REDIS_UNAVAILABLE', `Redis went away for ${Math.round(ms / 1000)} s during run ${runId}; the run stopped`, {
-        exitCode: 1,
+        exitCode: ExitCode.INFRASTRUCTURE,
         hint: `start Redis again, then finish the run with: npm run simulate -- --resume ${runId}`,
       });
       log.error({ downMs: ms }, 'Redis outage: stopping the run');
@@ -216,7 +216,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     await runner.runAll();
     if (outage) throw outage;
     if (fault) throw fault;
-    status = signal.aborted ? 'interrupted' : runner.progress.failed > 0 ? 'failed' : 'completed';
+    // Simulated task failures (round limit, rejection) are outcomes: the run itself completed.
+    status = signal.aborted ? 'interrupted' : 'completed';
   } catch (err) {
     log.error({ err }, 'run failed');
     status = signal.aborted ? 'interrupted' : 'failed';
