@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,21 +45,45 @@ export interface CliResult {
 
 /** Runs the `asp` CLI as a user would, with no standard input. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [ASP, ...args], { cwd: REPO, env: { ...process.env, REDIS_URL, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return startCli(args, env, timeoutMs).result;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Output so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves when the process exits (code null: killed by a signal, see `signal`). */
+  result: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the `asp` CLI (to signal it while it runs); `result` settles when it exits. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): RunningCli {
+  const child = spawn(process.execPath, [ASP, ...args], { cwd: REPO, env: { ...process.env, REDIS_URL, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const result = new Promise<CliResult & { signal: NodeJS.Signals | null }>((done, fail) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`asp ${args.join(' ')} timed out; stderr: ${stderr}`));
+      fail(new Error(`asp ${args.join(' ')} timed out; stderr: ${out.stderr}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close': the exit status and all of the output.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      done({ code, stdout, stderr });
+      done({ code, signal, ...out });
     });
   });
+  return {
+    child,
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+    result,
+  };
 }
 
 /** The last stdout line parsed as JSON (the `--json` contract). */
