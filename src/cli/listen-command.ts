@@ -80,6 +80,13 @@ export async function runListenCommand(argv: string[], io: CommandIo): Promise<n
   } catch (err) {
     throw usageError(`cannot read ASP_REDIS_URL_FILE ${process.env.ASP_REDIS_URL_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'the runtime writes that file before it starts the listener; check the path and its permissions');
   }
+  // The persona's API key (a 0600 file or a container secret): only a command agent gets it, as OPENAI_API_KEY.
+  let apiKey: string | undefined;
+  try {
+    apiKey = readSecretEnv(process.env, 'ASP_API_KEY');
+  } catch (err) {
+    throw usageError(`cannot read ASP_API_KEY_FILE ${process.env.ASP_API_KEY_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path and its permissions (the runtime mounts it for the persona)');
+  }
   const env = ListenerEnvSchema.safeParse({ ...process.env, ASP_REDIS_URL: redisUrl, ...(values.persona ? { ASP_PERSONA: values.persona } : {}) });
   if (!env.success) {
     throw usageError(`listener configuration is invalid: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'set ASP_PERSONA (jordan|alex|sarah) or pass --persona');
@@ -102,6 +109,7 @@ export async function runListenCommand(argv: string[], io: CommandIo): Promise<n
     concurrency: cfg.ASP_CONCURRENCY,
     workspaceRoot,
     logger,
+    ...(apiKey ? { apiKey } : {}),
   });
   // A child of the process runtime leaves the terminal's Ctrl-C to the runner, which drains and then stops it.
   const managed = Boolean(process.channel);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlexModelSchema, CostModelSchema, JordanModelSchema, SarahModelSchema } from '../scenario/scenario-schema.ts';
+import { CommandAgentSchema } from '../scenario/agent-spec.ts';
 import { STEP_NAMES, type StepResult } from '../workflow/task-types.ts';
 
 /**
@@ -19,6 +20,9 @@ export const DefectSchema = z.strictObject({
   severity: z.enum(['minor', 'major', 'critical']),
   phaseInjected: z.string().min(1).max(40),
   fixMinutes: finite.nonnegative(),
+  /** Where a reviewer saw it (file:line), for defects a command agent reported. */
+  location: z.string().max(500).optional(),
+  description: z.string().max(2000).optional(),
 });
 
 export const HistoryPointSchema = z.strictObject({
@@ -27,6 +31,16 @@ export const HistoryPointSchema = z.strictObject({
   actualSize: finite.positive(),
   actualMinutes: finite.positive(),
 });
+
+const IntervalSchema = z.strictObject({ projected: finite, lpi70: finite.nullable(), upi70: finite.nullable(), lpi90: finite.nullable(), upi90: finite.nullable() });
+
+/** The task as a command agent sees it: title, requirements and (after planning) Alex's PROBE estimate. */
+export const TaskBriefSchema = z.strictObject({
+  title: z.string().max(1000),
+  requirements: z.array(z.string().max(4000)).max(500),
+  estimate: z.strictObject({ proxySize: finite, sizeMethod: z.string().max(20), size: IntervalSchema, timeMethod: z.string().max(20), minutes: IntervalSchema }).optional(),
+});
+export type TaskBrief = z.infer<typeof TaskBriefSchema>;
 
 const base = { taskId: z.string().min(1).max(100), round: count.max(1000) };
 
@@ -58,6 +72,10 @@ export const StepJobSchema = z.strictObject({
   request: StepRequestSchema,
   /** Real-time pacing: the listener answers no sooner than this (scenario workflow.pacingMs). */
   pacingMs: z.number().int().nonnegative().max(600_000).optional(),
+  /** The persona is a command agent (scenario personas.<name>.agent); absent: the simulated model. */
+  agent: CommandAgentSchema.optional(),
+  /** What a command agent is told about the task beyond the step request (only sent to command agents). */
+  brief: TaskBriefSchema.optional(),
 });
 export type StepJob = z.infer<typeof StepJobSchema>;
 
@@ -69,7 +87,8 @@ const SizeSchema = z.strictObject({
   measuredBy: z.enum(['git', 'model']),
 });
 const CostSchema = z.strictObject({ tokensIn: finite.nonnegative(), tokensOut: finite.nonnegative(), usd: finite.nonnegative() });
-const common = { minutes: finite.nonnegative(), cost: CostSchema, commit: z.string().optional() };
+/** `actor`: who acted, `command:<name>@<version>` for a command agent (absent: the simulated model); `note`: what a command agent said it did. */
+const common = { minutes: finite.nonnegative(), cost: CostSchema, commit: z.string().optional(), actor: z.string().max(200).optional(), note: z.string().max(4000).optional() };
 
 /** PROBE estimates are produced by our own pure module; the edge checks the shape that the store reads. */
 const ProjectionSchema = z.looseObject({ method: z.string(), projected: finite, beta0: finite, beta1: finite });
@@ -79,8 +98,8 @@ export const StepResultSchema = z.discriminatedUnion('step', [
   z.strictObject({ step: z.literal('define'), ...common, requirementQuality: z.number().min(0).max(1), requirementCount: count }),
   z.strictObject({ step: z.literal('estimate'), ...common, estimate: EstimateSchema }),
   z.strictObject({ step: z.enum(['implement', 'fix']), ...common, size: SizeSchema, injected: z.array(DefectSchema), fixed: z.array(z.string()) }),
-  z.strictObject({ step: z.literal('review'), ...common, found: z.array(z.string()), verdict: z.enum(['approved', 'changes_requested']) }),
-  z.strictObject({ step: z.literal('accept'), ...common, found: z.array(z.string()), verdict: z.enum(['accepted', 'rejected']) }),
+  z.strictObject({ step: z.literal('review'), ...common, found: z.array(z.string()), reported: z.array(DefectSchema).optional(), verdict: z.enum(['approved', 'changes_requested']) }),
+  z.strictObject({ step: z.literal('accept'), ...common, found: z.array(z.string()), reported: z.array(DefectSchema).optional(), verdict: z.enum(['accepted', 'rejected']) }),
 ]);
 
 export const ResultMetaSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { CommandAgent } from '../agents/command-agent.ts';
 import { SimulatedAlex } from '../agents/simulated-alex.ts';
 import { SimulatedJordan } from '../agents/simulated-jordan.ts';
 import { SimulatedSarah } from '../agents/simulated-sarah.ts';
@@ -21,6 +22,8 @@ export interface PersonaListenerOptions {
   concurrency: number;
   workspaceRoot: string;
   logger: Logger;
+  /** The persona's API key (ASP_API_KEY_FILE): a command agent gets it as OPENAI_API_KEY. Never logged. */
+  apiKey?: string;
 }
 
 const AGENTS: Record<PersonaName, () => PersonaAgent> = {
@@ -38,6 +41,8 @@ export class PersonaListener {
   private readonly consumer: StepConsumer;
   private readonly heartbeat: Heartbeat;
   private readonly agent: PersonaAgent;
+  /** For jobs that name a command agent (scenario personas.<name>.agent). */
+  private readonly commandAgent: PersonaAgent;
   private readonly startedAt = Date.now();
   private jobsDone = 0;
   private active = 0;
@@ -45,6 +50,7 @@ export class PersonaListener {
 
   constructor(private readonly options: PersonaListenerOptions) {
     this.agent = AGENTS[options.persona]();
+    this.commandAgent = new CommandAgent({ persona: options.persona, env: process.env, appDir: process.cwd(), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
     this.consumer = new StepConsumer({
       redisUrl: options.redisUrl,
       prefix: options.prefix,
@@ -86,7 +92,7 @@ export class PersonaListener {
     const startedAt = Date.now();
     this.active++;
     try {
-      const result = await this.agent.run({
+      const result = await (job.agent ? this.commandAgent : this.agent).run({
         job,
         random: createRandom(job.seed, taskId, step, round),
         workspace,
@@ -96,7 +102,7 @@ export class PersonaListener {
       const pause = (job.pacingMs ?? 0) - (Date.now() - startedAt);
       if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       this.jobsDone++;
-      log.debug({ taskId, step, round, minutes: result.minutes }, 'step done');
+      log.debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
       return {
         result,
         meta: {

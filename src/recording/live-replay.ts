@@ -1,3 +1,4 @@
+import { commandPersonas } from '../agents/agent-team.ts';
 import { defaultObservers } from '../runner/default-observers.ts';
 import { taskDigest } from '../runner/outcome-digest.ts';
 import type { LayoutOptions } from '../runner/run-layout.ts';
@@ -19,7 +20,10 @@ export interface LiveReplayReport {
   runDir: string;
   scenario: string;
   seed: string | number;
-  status: 'match' | 'diverged';
+  /** `expected-differences`: the run has command agents (non-deterministic), so a different outcome is what a re-run gives. */
+  status: 'match' | 'diverged' | 'expected-differences';
+  /** Personas played by command agents in the recorded scenario. */
+  commandAgents: string[];
   runStatus: 'completed' | 'failed' | 'interrupted';
   tasks: number;
   digest: { expected: string; actual: string };
@@ -86,6 +90,7 @@ export async function liveReplay(recording: Recording, options: LiveReplayOption
   }
   for (const taskId of order) if (footer.tasks[taskId] === undefined) note(taskId, null, actual.get(taskId) ?? null);
   const match = differing === 0 && result.digest === footer.digest;
+  const commandAgents = commandPersonas(loaded.scenario);
   return {
     file: recording.file,
     recordedRunId: header.runId,
@@ -93,7 +98,8 @@ export async function liveReplay(recording: Recording, options: LiveReplayOption
     runDir: result.layout.runDir,
     scenario: header.scenario.name,
     seed: header.seed,
-    status: match ? 'match' : 'diverged',
+    status: match ? 'match' : commandAgents.length > 0 ? 'expected-differences' : 'diverged',
+    commandAgents,
     runStatus: result.status,
     tasks: actual.size,
     digest: { expected: footer.digest, actual: result.digest },

@@ -27,6 +27,10 @@ export function renderSummary(s: RunSummary): string {
   const checks = s.expectations ?? [];
   out.push(runHeadline({ status: s.status, tasks: t.tasks, done: t.done, failedBy: t.failedBy ?? {}, checks }));
   out.push(`  ${s.scenario} · run ${s.runId} · ${(s.wallMs / 1000).toFixed(1)} s · seed ${s.seed}, ${s.runtime} runtime, workspace ${s.workspace}`);
+  const agents = Object.entries(s.commandAgents ?? {});
+  if (agents.length > 0) {
+    out.push(`non-deterministic: command agents play ${agents.map(([p, c]) => `${p} (${c})`).join(', ')}; time is their measured wall clock, so the digest varies from run to run`);
+  }
   out.push('');
   out.push(renderTable(s.tasks, TASK_COLUMNS));
   if (s.tasksListed < t.tasks) out.push(`… ${t.tasks - s.tasksListed} more tasks in the database`);

@@ -1,3 +1,4 @@
+import { agentCommand, commandPersonas, hasCommandAgent } from '../agents/agent-team.ts';
 import { estimationAccuracy, type AccuracyRecord, type AccuracyReport } from '../probe/index.ts';
 import type { LoadedScenario } from '../scenario/scenario-loader.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
@@ -51,6 +52,10 @@ export interface RunSummary {
   workspace: string;
   status: 'completed' | 'failed' | 'interrupted';
   digest: string;
+  /** False when a persona is a command agent: scenario and seed do not determine the digest. */
+  deterministic: boolean;
+  /** Persona → its command (`agent.command` joined), for the personas played by command agents. */
+  commandAgents: Record<string, string>;
   wallMs: number;
   totals: {
     tasks: number;
@@ -189,6 +194,8 @@ export class RunSummaryBuilder {
       workspace: this.scenario.workspace,
       status,
       digest,
+      deterministic: !hasCommandAgent(this.scenario),
+      commandAgents: Object.fromEntries(commandPersonas(this.scenario).map((p) => [p, agentCommand(this.scenario.personas[p].agent)])),
       wallMs,
       totals: {
         ...t,

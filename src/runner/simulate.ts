@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { checkAgentScenario, hasCommandAgent } from '../agents/agent-team.ts';
 import { AspError, ExitCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { WORKER_PERSONAS } from '../personas.ts';
@@ -72,6 +73,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const tables = relativeSizeTables(scenario.history.parts);
   const cycles = planCycles(scenario);
   checkParts(cycles.flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
+  checkAgentScenario(scenario, loaded.file);
 
   const redis: RedisHandle = await acquireRedis(options.redisUrl);
   const layout = runLayout({ ...options.layout, ...(options.resume ? { runId: options.resume } : {}) });
@@ -156,6 +158,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         engineVersion: ENGINE_VERSION,
         options: { workflow: scenario.workflow, listeners: scenario.listeners, prefix },
         startedAt: new Date(started).toISOString(),
+        deterministic: !hasCommandAgent(scenario),
       });
       lease = RunLease.acquire(store, runId, leaseOptions);
     }
@@ -167,6 +170,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       runId,
       redisUrl: redis.url,
       redisUrlFiles: credentials.urlFiles(),
+      ...(process.env.ASP_API_KEY_FILE ? { apiKeyFile: process.env.ASP_API_KEY_FILE } : {}),
       queuePrefix: prefix,
       personas: WORKER_PERSONAS,
       listenersPerPersona: scenario.listeners.perPersona,

@@ -1,7 +1,9 @@
 import { fromPromise } from 'xstate';
 import { AspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
-import type { StepJob } from '../queue/job-schema.ts';
+import { hasCommandAgent } from '../agents/agent-team.ts';
+import { TaskBriefs } from '../agents/task-brief.ts';
+import type { StepJob, TaskBrief } from '../queue/job-schema.ts';
 import { stepJobId, type StepEnvelope } from '../queue/job-schema.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import type {
@@ -36,10 +38,11 @@ export interface StepActorContext {
   onResult: (request: StepRequest, jobId: string, envelope: StepEnvelope) => void;
 }
 
-/** Builds the job a listener receives for one step. */
-export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 'workspaceMode'>, request: StepRequest): StepJob {
+/** Builds the job a listener receives for one step; a command agent's job also carries its spec and the task's brief. */
+export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 'workspaceMode'>, request: StepRequest, brief?: TaskBrief): StepJob {
   const persona = STEP_PERSONA[request.step];
   const pacingMs = ctx.scenario.workflow.pacingMs;
+  const { agent, ...model } = ctx.scenario.personas[persona];
   return {
     ...(pacingMs > 0 ? { pacingMs } : {}),
     v: 1,
@@ -47,24 +50,28 @@ export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 
     seed: ctx.scenario.seed,
     persona,
     workspace: { mode: ctx.workspaceMode, dir: `${ctx.runId}/${request.taskId}` },
-    model: { [persona]: ctx.scenario.personas[persona] },
+    model: { [persona]: model },
     request,
+    ...(agent !== 'simulated' ? { agent, ...(brief ? { brief } : {}) } : {}),
   };
 }
 
 /** The real step actors: each step is one job on its persona's queue. */
 export function queueStepActors(ctx: StepActorContext) {
+  const briefs = hasCommandAgent(ctx.scenario) ? new TaskBriefs() : undefined;
   const actor = <Req extends StepRequest, Res extends StepResult>() =>
     fromPromise<Res, Req>(async ({ input, signal }) => {
       const persona = STEP_PERSONA[input.step];
       const jobId = stepJobId(ctx.runId, input.taskId, input.step, input.round);
       const stored = ctx.lookup?.(input, jobId);
-      const job = buildStepJob(ctx, input);
+      briefs?.request(input);
+      const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
       if (!stored) ctx.onDispatch?.(input, jobId, job);
       const envelope = stored ?? (await ctx.dispatch(persona, jobId, job, signal));
       if (envelope.result.step !== input.step) {
         throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
       }
+      briefs?.result(input.taskId, envelope.result);
       ctx.onResult(input, jobId, envelope);
       return envelope.result as Res;
     });

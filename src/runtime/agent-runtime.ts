@@ -18,6 +18,8 @@ export interface RuntimeStartOptions {
    * without a file get `redisUrl`.
    */
   redisUrlFiles?: Partial<Record<PersonaName, string>>;
+  /** A file holding the API key (the run's ASP_API_KEY_FILE): every listener reads it; a command agent gets it as OPENAI_API_KEY. */
+  apiKeyFile?: string;
   queuePrefix: string;
   personas: readonly PersonaName[];
   /** Listener processes (or containers) per persona. */

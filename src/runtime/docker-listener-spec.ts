@@ -23,6 +23,8 @@ export const CONTAINER_WORKSPACE_ROOT = '/app/workspaces';
 export const CONTAINER_HOME = '/home/asp';
 /** Where a listener finds its persona's Redis URL (with its ACL password) when the run has one. */
 export const CONTAINER_REDIS_URL_FILE = '/run/secrets/asp_redis_url';
+/** Where a listener finds the API key (compose mounts its secret at the same path). */
+export const CONTAINER_API_KEY_FILE = '/run/secrets/api_key';
 
 /** A container name for a listener: [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per run. */
 export function containerName(runId: string, persona: PersonaName, index: number, restart = 0): string {
@@ -40,10 +42,12 @@ export function listenerEnv(
   persona: PersonaName,
   listenerId: string,
   redisUrlFileMounted = false,
+  apiKeyFileMounted = false,
 ): Record<string, string> {
   const env: Record<string, string> = {
     ...identityEnv(persona),
     ...(redisUrlFileMounted ? { ASP_REDIS_URL_FILE: CONTAINER_REDIS_URL_FILE } : { ASP_REDIS_URL: o.redisUrl }),
+    ...(apiKeyFileMounted ? { ASP_API_KEY_FILE: CONTAINER_API_KEY_FILE } : {}),
     ASP_QUEUE_PREFIX: o.queuePrefix,
     ASP_CONCURRENCY: String(o.concurrency),
     ASP_LISTENER_ID: listenerId,
@@ -85,18 +89,26 @@ export function containerIds(user: string): { uid: number; gid: number } | null 
 export async function stageRedisUrlFiles(o: RuntimeStartOptions, user: string): Promise<Map<PersonaName, string>> {
   const staged = new Map<PersonaName, string>();
   const files = o.redisUrlFiles ?? {};
-  const dir = join(resolve(o.runDir), 'docker-secrets');
-  const ids = containerIds(user);
   for (const persona of o.personas) {
     const source = files[persona];
-    if (!source) continue;
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const target = join(dir, `${persona}-redis-url`);
-    await rm(target, { force: true });
-    await copyFile(source, target);
-    await chmod(target, 0o400);
-    if (ids && process.getuid?.() === 0) await chown(target, ids.uid, ids.gid);
-    staged.set(persona, target);
+    if (source) staged.set(persona, await stageSecret(o, user, source, `${persona}-redis-url`));
   }
   return staged;
+}
+
+/** The API key file (ASP_API_KEY_FILE of the run), staged the same way; mounted at CONTAINER_API_KEY_FILE. */
+export async function stageApiKeyFile(o: RuntimeStartOptions, user: string): Promise<string | undefined> {
+  return o.apiKeyFile ? stageSecret(o, user, o.apiKeyFile, 'api-key') : undefined;
+}
+
+async function stageSecret(o: RuntimeStartOptions, user: string, source: string, name: string): Promise<string> {
+  const dir = join(resolve(o.runDir), 'docker-secrets');
+  const ids = containerIds(user);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const target = join(dir, name);
+  await rm(target, { force: true });
+  await copyFile(source, target);
+  await chmod(target, 0o400);
+  if (ids && process.getuid?.() === 0) await chown(target, ids.uid, ids.gid);
+  return target;
 }

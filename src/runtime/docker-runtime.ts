@@ -9,6 +9,7 @@ import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-ru
 import { DockerClient } from './docker-client.ts';
 import { ensureImage } from './docker-image-builder.ts';
 import {
+  CONTAINER_API_KEY_FILE,
   CONTAINER_REDIS_URL_FILE,
   CONTAINER_WORKSPACE_ROOT,
   containerName,
@@ -21,6 +22,7 @@ import {
   LABEL_RUN_ID,
   listenerEnv,
   prepareWorkspaceRoot,
+  stageApiKeyFile,
   stageRedisUrlFiles,
 } from './docker-listener-spec.ts';
 import { markRunClosed, markRunOpen, reapOrphans } from './docker-reaper.ts';
@@ -160,6 +162,7 @@ export class DockerRuntime implements AgentRuntime {
   private ready = false;
   private launchedAny = false;
   private redisUrlFiles = new Map<PersonaName, string>();
+  private apiKeyFile: string | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
   /**
@@ -222,6 +225,7 @@ export class DockerRuntime implements AgentRuntime {
       this.checkInterrupted();
       await prepareWorkspaceRoot(resolve(o.workspaceRoot), this.options.user);
       this.redisUrlFiles = await stageRedisUrlFiles(o, this.options.user);
+      this.apiKeyFile = await stageApiKeyFile(o, this.options.user);
       const launches: Promise<void>[] = [];
       for (const persona of o.personas) {
         for (let i = 0; i < o.listenersPerPersona; i++) launches.push(this.launch(persona, i));
@@ -282,7 +286,7 @@ export class DockerRuntime implements AgentRuntime {
       name,
       image: this.options.image,
       cmd: this.options.command(persona, listenerId),
-      env: listenerEnv(o, persona, listenerId, urlFile !== undefined),
+      env: listenerEnv(o, persona, listenerId, urlFile !== undefined, this.apiKeyFile !== undefined),
       user: this.options.user,
       labels: {
         [LABEL_MANAGED]: 'true',
@@ -295,6 +299,7 @@ export class DockerRuntime implements AgentRuntime {
       binds: [
         { host: resolve(o.workspaceRoot), container: CONTAINER_WORKSPACE_ROOT },
         ...(urlFile ? [{ host: urlFile, container: CONTAINER_REDIS_URL_FILE, readOnly: true }] : []),
+        ...(this.apiKeyFile ? [{ host: this.apiKeyFile, container: CONTAINER_API_KEY_FILE, readOnly: true }] : []),
       ],
       networkMode: 'host',
       init: true,

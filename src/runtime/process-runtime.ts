@@ -47,6 +47,7 @@ export class ProcessRuntime implements AgentRuntime {
           ...identityEnv(persona),
           HOME: home,
           ...(urlFile ? { ASP_REDIS_URL_FILE: resolve(urlFile) } : { ASP_REDIS_URL: options.redisUrl }),
+          ...(options.apiKeyFile ? { ASP_API_KEY_FILE: resolve(options.apiKeyFile) } : {}),
           ASP_QUEUE_PREFIX: options.queuePrefix,
           ASP_CONCURRENCY: String(options.concurrency),
           ASP_LISTENER_ID: id,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommandAgentSchema } from './agent-spec.ts';
 
 /**
  * The scenario file format. Everything optional has a documented default;
@@ -66,11 +67,14 @@ export const CostModelSchema = z.strictObject({
   usdPer1kTokensOut: nonNegative.default(0),
 });
 
+/** Who acts as a persona: the simulated model (default) or an external command (see src/agents/command-protocol.ts). */
+export const AgentSpecSchema = z.union([z.literal('simulated'), CommandAgentSchema]).default('simulated');
+
 export const PersonasSchema = z
   .strictObject({
-    jordan: JordanModelSchema.extend({ cost: CostModelSchema.prefault({}) }).prefault({}),
-    alex: AlexModelSchema.extend({ cost: CostModelSchema.prefault({}) }).prefault({}),
-    sarah: SarahModelSchema.extend({ cost: CostModelSchema.prefault({}) }).prefault({}),
+    jordan: JordanModelSchema.extend({ cost: CostModelSchema.prefault({}), agent: AgentSpecSchema }).prefault({}),
+    alex: AlexModelSchema.extend({ cost: CostModelSchema.prefault({}), agent: AgentSpecSchema }).prefault({}),
+    sarah: SarahModelSchema.extend({ cost: CostModelSchema.prefault({}), agent: AgentSpecSchema }).prefault({}),
   })
   .prefault({});
 
@@ -182,3 +186,4 @@ export type JordanModel = PersonaModels['jordan'];
 export type AlexModel = PersonaModels['alex'];
 export type SarahModel = PersonaModels['sarah'];
 export type CostModel = z.output<typeof CostModelSchema>;
+export type AgentSpec = z.output<typeof AgentSpecSchema>;

@@ -187,6 +187,17 @@ CREATE TABLE run_leases (
   heartbeat_ms INTEGER NOT NULL
 );`,
   },
+  {
+    version: 5,
+    name: 'who acted per step (simulated model or command agent) and deterministic runs',
+    // step_results.actor: 'simulated', or 'command:<name>@<version>' for a
+    // command agent. runs.deterministic: 0 when a persona was a command agent
+    // (same scenario and seed need not give the same outcome digest).
+    sql: `
+ALTER TABLE step_results ADD COLUMN actor TEXT NOT NULL DEFAULT 'simulated';
+ALTER TABLE runs ADD COLUMN deterministic INTEGER NOT NULL DEFAULT 1;
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

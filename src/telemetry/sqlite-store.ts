@@ -1,9 +1,10 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { SIMULATED_ACTOR } from '../agents/agent-team.ts';
 import { AspError } from '../errors.ts';
 import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
-import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+import type { Defect, TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
 import type { MigrationReport, RunLeaseRow, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
 
@@ -73,10 +74,10 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   createRun(run: RunRecord): void {
     this.stmt(
-        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source, deterministic)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       )
-      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource);
+      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource, run.deterministic === false ? 0 : 1);
   }
 
   reopenRun(runId: string): void {
@@ -103,13 +104,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return this.db.transaction(() => {
       const inserted = this.stmt(
           `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
-             queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at, actor)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           record.runId, record.taskId, step, record.round, meta.persona, record.jobId, meta.listenerId, meta.userId, meta.attemptsMade + 1, result.minutes,
           Math.max(0, meta.startedAt - meta.enqueuedAt), Math.max(0, meta.finishedAt - meta.startedAt), Math.max(0, record.receivedAt - meta.enqueuedAt),
           result.cost.tokensIn, result.cost.tokensOut, result.cost.usd, result.commit ?? null, JSON.stringify(result), new Date(record.receivedAt).toISOString(),
+          result.actor ?? SIMULATED_ACTOR,
         );
       if (inserted.changes === 0) return false;
       this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
@@ -119,11 +121,10 @@ export class SqliteTelemetryStore implements TelemetryStore {
         this.db
           .prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
-        const insertDefect = this.stmt(
-          'INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        );
-        for (const d of result.injected) insertDefect.run(record.runId, record.taskId, d.id, d.type, d.typeCode, d.severity, d.phaseInjected, d.fixMinutes);
+        this.recordDefects(record, result.injected);
       }
+      // A command agent's findings: defects nobody injected in the model, known from the moment they were found.
+      if ((result.step === 'review' || result.step === 'accept') && result.reported) this.recordDefects(record, result.reported);
       if (result.step === 'estimate') {
         const e = result.estimate;
         const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
@@ -144,6 +145,13 @@ export class SqliteTelemetryStore implements TelemetryStore {
       }
       return true;
     })();
+  }
+
+  private recordDefects(record: StepRecord, defects: readonly Defect[]): void {
+    const insert = this.stmt(
+      'INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const d of defects) insert.run(record.runId, record.taskId, d.id, d.type, d.typeCode, d.severity, d.phaseInjected, d.fixMinutes);
   }
 
   recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {

@@ -18,6 +18,8 @@ export interface RunRecord {
   engineVersion: string;
   options: Record<string, unknown>;
   startedAt: string;
+  /** False when a persona is a command agent: the run's outcome is not reproducible from scenario and seed (default true). */
+  deterministic?: boolean;
 }
 
 export interface StepRecord {

@@ -58,9 +58,11 @@ function phase(step: PhaseTime['step'], round: number, minutes: number): PhaseTi
   return { step, round, persona: STEP_PERSONA[step], minutes };
 }
 
-function takeFound(latent: Defect[], found: readonly string[]): { found: Defect[]; remaining: Defect[] } {
-  const ids = new Set(found);
-  return { found: latent.filter((d) => ids.has(d.id)), remaining: latent.filter((d) => !ids.has(d.id)) };
+/** The latent defects a review or test found, plus the ones it reported that nobody knew of (a command agent's findings). */
+function takeFound(latent: Defect[], result: { found: readonly string[]; reported?: Defect[] }): { found: Defect[]; remaining: Defect[]; reported: Defect[] } {
+  const ids = new Set(result.found);
+  const reported = result.reported ?? [];
+  return { found: [...latent.filter((d) => ids.has(d.id)), ...reported], remaining: latent.filter((d) => !ids.has(d.id)), reported };
 }
 
 function errorText(error: unknown): string {
@@ -254,7 +256,7 @@ export const taskMachine = setup({
               ...closeAcceptance(context, event.output),
               failure: {
                 reason: 'rejected' as const,
-                message: `Jordan rejected the task: acceptance tests found ${event.output.found.length} defect(s)`,
+                message: `Jordan rejected the task: acceptance tests found ${event.output.found.length + (event.output.reported?.length ?? 0)} defect(s)`,
               },
             })),
           },
@@ -281,12 +283,13 @@ function removedBy(defect: Defect, phaseRemoved: string, round: number): Removed
  * are fixed next, or on the spot when she approves) and the round is logged.
  */
 function closeReview(context: TaskContext, result: ReviewResult) {
-  const { found, remaining } = takeFound(context.latent, result.found);
+  const { found, remaining, reported } = takeFound(context.latent, result);
   return {
     found,
     update: {
       round: context.round + 1,
       latent: remaining,
+      injected: reported.length > 0 ? [...context.injected, ...reported] : context.injected,
       removed: [...context.removed, ...found.map((d) => removedBy(d, 'code-review', context.round))],
       phases: [...context.phases, phase('review', context.round, result.minutes)],
     },
@@ -295,9 +298,10 @@ function closeReview(context: TaskContext, result: ReviewResult) {
 
 /** Jordan's acceptance tests: what they found is removed in that phase. */
 function closeAcceptance(context: TaskContext, result: AcceptResult) {
-  const { found, remaining } = takeFound(context.latent, result.found);
+  const { found, remaining, reported } = takeFound(context.latent, result);
   return {
     latent: remaining,
+    injected: reported.length > 0 ? [...context.injected, ...reported] : context.injected,
     removed: [...context.removed, ...found.map((d) => removedBy(d, 'acceptance-test', context.round))],
     phases: [...context.phases, phase('accept', context.round, result.minutes)],
   };

@@ -36,6 +36,9 @@ export interface Defect {
   severity: Severity;
   phaseInjected: string;
   fixMinutes: number;
+  /** Where a reviewer saw it (file:line): defects a command agent reported. */
+  location?: string;
+  description?: string;
 }
 
 export interface RemovedDefect extends Defect {
@@ -64,6 +67,10 @@ interface StepResultBase {
   minutes: number;
   cost: StepCost;
   commit?: string;
+  /** Who acted: `command:<name>@<version>` for a command agent; absent for the simulated model. */
+  actor?: string;
+  /** What a command agent said it did. */
+  note?: string;
 }
 
 export interface DefineResult extends StepResultBase {
@@ -89,13 +96,18 @@ export interface ImplementResult extends StepResultBase {
 
 export interface ReviewResult extends StepResultBase {
   step: 'review';
+  /** Ids of latent defects found. */
   found: string[];
+  /** Defects the reviewer reported that the engine did not know of (a command agent's findings). */
+  reported?: Defect[];
   verdict: 'approved' | 'changes_requested';
 }
 
 export interface AcceptResult extends StepResultBase {
   step: 'accept';
   found: string[];
+  /** Defects the acceptance tests found that the engine did not know of (a command agent's findings). */
+  reported?: Defect[];
   verdict: 'accepted' | 'rejected';
 }
 

@@ -80,9 +80,28 @@ export class GitWorkspace {
     return (await git(this.dir, ['rev-parse', 'HEAD'])).trim();
   }
 
-  /** Lines added and deleted by one commit (`git diff --numstat`). */
-  async numstat(sha: string): Promise<NumStat> {
-    const parent = (await git(this.dir, ['rev-list', '--parents', '-n', '1', sha])).trim().split(' ')[1];
+  /** The current commit, or null in a repository with none yet. */
+  async head(): Promise<string | null> {
+    const out = await git(this.dir, ['rev-parse', '--verify', '-q', 'HEAD']).catch(() => '');
+    return out.trim() || null;
+  }
+
+  /** Whether `sha` is a commit of this repository reachable from HEAD and, when `base` is given, descends from it. */
+  async containsCommit(sha: string, base: string | null): Promise<boolean> {
+    const ok = (args: string[]) => git(this.dir, args).then(() => true, () => false);
+    if (!(await ok(['cat-file', '-e', `${sha}^{commit}`]))) return false;
+    if (!(await ok(['merge-base', '--is-ancestor', sha, 'HEAD']))) return false;
+    return base === null || ok(['merge-base', '--is-ancestor', base, sha]);
+  }
+
+  async author(sha: string): Promise<{ name: string; email: string }> {
+    const [name = '', email = ''] = (await git(this.dir, ['show', '-s', '--format=%an%x1f%ae', sha])).trim().split('\x1f');
+    return { name, email };
+  }
+
+  /** Lines added and deleted by one commit (`git diff --numstat`), or by everything after `base` up to it. */
+  async numstat(sha: string, base?: string | null): Promise<NumStat> {
+    const parent = base ?? (await git(this.dir, ['rev-list', '--parents', '-n', '1', sha])).trim().split(' ')[1];
     const range = parent ? [parent, sha] : ['4b825dc642cb6eb9a060e54bf8d69288fbee4904', sha];
     const out = await git(this.dir, ['diff', '--numstat', ...range]);
     let added = 0;
