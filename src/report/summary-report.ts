@@ -29,7 +29,7 @@ export function renderSummary(s: RunSummary): string {
   out.push(`  ${s.scenario} · run ${s.runId} · ${(s.wallMs / 1000).toFixed(1)} s · seed ${s.seed}, ${s.runtime} runtime, workspace ${s.workspace}`);
   const agents = Object.entries(s.commandAgents ?? {});
   if (agents.length > 0) {
-    out.push(`non-deterministic: command agents play ${agents.map(([p, c]) => `${p} (${c})`).join(', ')}; time is their measured wall clock, so the digest varies from run to run`);
+    out.push(`  non-deterministic: command agents play ${agents.map(([p, c]) => `${p} (${c})`).join(', ')}; time is their measured wall clock, so the digest varies from run to run`);
   }
   out.push('');
   out.push(renderTable(s.tasks, TASK_COLUMNS));
