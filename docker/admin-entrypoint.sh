@@ -12,11 +12,11 @@ cd /app
 log() { printf '{"level":30,"component":"admin-entrypoint","msg":"%s"}\n' "$*"; }
 
 log "applying migrations: asp admin migrate"
-if ! node src/cli/asp.js admin migrate; then
+if ! node dist/cli/entry.js admin migrate; then
   printf '{"level":50,"component":"admin-entrypoint","msg":"asp admin migrate failed; exiting so that the container is restarted"}\n' >&2
   exit 1
 fi
 date -u +%Y-%m-%dT%H:%M:%SZ > /tmp/asp-admin-migrated
 
 log "starting the admin: asp admin serve $*"
-exec node src/cli/asp.js admin serve "$@"
+exec node dist/cli/entry.js admin serve "$@"

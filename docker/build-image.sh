@@ -19,7 +19,8 @@
 # that fails the build goes offline.
 #
 # The build context is a staged temp dir (package.json, package-lock.json,
-# src/, docker/ scripts, production node_modules copied from this checkout, so
+# the compiled dist/ (built first when older than src/), docker/ scripts,
+# production node_modules copied from this checkout, so
 # no `npm ci` and no native rebuild inside the image), never the whole repo.
 # The image carries the label asp.image.fingerprint (sources + lockfile + base
 # image id); when it matches, the build is skipped in well under a second.
@@ -86,13 +87,22 @@ else
 fi
 [ -n "${ASP_IMAGE_TARGET:-}" ] && TARGET="$ASP_IMAGE_TARGET"
 
+# The image runs the compiled engine: build dist/ when it is missing or older than src/.
+if [ -d "$ROOT/src" ]; then
+  state="$(cd "$ROOT" && node --input-type=module -e 'import { distState } from "./src/cli/dist-build.js"; process.stdout.write(distState())')"
+  if [ "$state" != fresh ]; then
+    log "dist/ is $state: building it (npm run build)"
+    node "$ROOT/src/cli/build.js"
+  fi
+fi
+
 # Fingerprint of everything that goes into the image, computed without staging.
 base_id="$(docker image inspect --format '{{.Id}}' "$BASE" 2>/dev/null || echo "unpulled:$BASE")"
 fingerprint="$(
   cd "$ROOT"
   {
     echo "base=$base_id uid=$ASP_UID gid=$ASP_GID target=$TARGET"
-    find src docker package.json package-lock.json -type f -printf '%p %s %T@\n' | LC_ALL=C sort
+    find dist docker package.json package-lock.json -type f ! -name .tsbuildinfo -printf '%p %s %T@\n' | LC_ALL=C sort
     sha256sum package-lock.json
   } | sha256sum | cut -c1-32
 )"
@@ -109,7 +119,8 @@ trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/app/docker"
 cp "$ROOT/docker/Dockerfile" "$STAGE/Dockerfile"
 cp "$ROOT/package.json" "$ROOT/package-lock.json" "$STAGE/app/"
-cp -a "$ROOT/src" "$STAGE/app/src"
+cp -a "$ROOT/dist" "$STAGE/app/dist"
+rm -f "$STAGE/app/dist/.tsbuildinfo"
 cp -a "$ROOT/docker/setup-git-user.sh" "$ROOT/docker/admin-entrypoint.sh" "$ROOT/docker/healthcheck.mjs" "$STAGE/app/docker/"
 
 # Production dependencies only: the lockfile's packages not marked dev, that

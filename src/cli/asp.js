@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// The `asp` command. Registers tsx so the TypeScript sources run as they are.
-import { register } from 'tsx/esm/api';
+// The `asp` command (the package's bin and the npm scripts' entry).
+//
+// Runs the compiled engine in dist/ when it is up to date with src/ (the
+// build: `npm run build`, also run by `npm ci`). When a source file is newer
+// than the last build, or dist/ is missing, it runs the sources through tsx
+// instead: slower to start, but never old code. ASP_FROM_SOURCE=1 forces the
+// sources. Containers and spawned listeners run dist/cli/entry.js directly.
+import { pathToFileURL } from 'node:url';
+import { DIST_ENTRY, distState } from './dist-build.js';
 
-register();
-// Stop (as on SIGTERM) when the process that started asp is gone, e.g. `npm run` killed by `timeout`.
-(await import('./parent-watch.ts')).watchParent();
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+if (process.env.ASP_FROM_SOURCE !== '1' && distState() === 'fresh') {
+  await import(pathToFileURL(DIST_ENTRY).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./entry.ts');
+}

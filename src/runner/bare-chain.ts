@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { aspCommandLine } from '../cli/asp-command-line.ts';
 import { driveForwardingChain, ForwardingWorker, obliterateQueues } from '../queue/bullmq-driver.ts';
 
 /**
@@ -12,7 +12,6 @@ import { driveForwardingChain, ForwardingWorker, obliterateQueues } from '../que
  * as the engine keeps tasks in flight.
  */
 export const CHAIN = ['jordan', 'alex', 'sarah'] as const;
-const ASP_BIN = fileURLToPath(new URL('../cli/asp.js', import.meta.url));
 
 export interface BareChainOptions {
   redisUrl: string;
@@ -72,8 +71,8 @@ async function startInlineWorker(redisUrl: string, prefix: string, queue: string
 
 /** Starts `asp bench --bare-worker <queue>` and waits for its "ready" line. */
 async function startChildWorker(redisUrl: string, prefix: string, queue: string, next: string | undefined, concurrency: number): Promise<Stoppable> {
-  const args = [ASP_BIN, 'bench', '--bare-worker', queue, '--prefix', prefix, '--redis', redisUrl, '--listener-concurrency', String(concurrency), ...(next ? ['--next', next] : [])];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [node, args] = aspCommandLine(['bench', '--bare-worker', queue, '--prefix', prefix, '--redis', redisUrl, '--listener-concurrency', String(concurrency), ...(next ? ['--next', next] : [])]);
+  const child: ChildProcess = spawn(node, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`bare worker ${queue} did not start within 60 s`)), 60_000);
     let out = '';

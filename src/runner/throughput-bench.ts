@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { aspCommandLine } from '../cli/asp-command-line.ts';
 import { acquireRedis } from '../runtime/private-redis.ts';
 import { runBareChain, type BareChainResult } from './bare-chain.ts';
 import { runLoadTest, type LoadReport } from './load-test.ts';
@@ -13,7 +13,6 @@ import { runLoadTest, type LoadReport } from './load-test.ts';
  * memory benchmark (peak runner RSS of lean load runs of growing size, each
  * in a fresh process). Telemetry goes to a temporary database, removed after.
  */
-const ASP_BIN = fileURLToPath(new URL('../cli/asp.js', import.meta.url));
 
 export interface ThroughputBenchOptions {
   tasks: number;
@@ -142,7 +141,8 @@ export async function runMemoryBench(options: { sizes: number[]; concurrency: nu
 
 function runChild(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ASP_BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [node, argv] = aspCommandLine(args);
+    const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.once('error', reject);

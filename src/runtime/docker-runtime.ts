@@ -69,7 +69,7 @@ export interface DockerRuntimeOptions {
   reapOrphans?: boolean;
   /** Stop and remove the containers on SIGINT/SIGTERM, then let the signal go on [true]. */
   handleSignals?: boolean;
-  /** The listener command [node src/cli/asp.js listen --persona <p>]. */
+  /** The listener command [node dist/cli/entry.js listen --persona <p>]. */
   command?: (persona: PersonaName, listenerId: string) => string[];
   /** Readiness check [waitForListeners: Redis heartbeats]. */
   waitReady?: ReadyWaiter;
@@ -109,7 +109,7 @@ function resolveOptions(o: DockerRuntimeOptions): ResolvedOptions {
     maxRestarts: o.maxRestarts ?? 3,
     reapOrphans: o.reapOrphans ?? true,
     handleSignals: o.handleSignals ?? true,
-    command: o.command ?? ((persona) => ['node', 'src/cli/asp.js', 'listen', '--persona', persona]),
+    command: o.command ?? ((persona) => ['node', 'dist/cli/entry.js', 'listen', '--persona', persona]),
     waitReady:
       o.waitReady ??
       (async (w) => {

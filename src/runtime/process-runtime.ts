@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { aspCommandLine } from '../cli/asp-command-line.ts';
 import { identityEnv, PERSONA_IDENTITIES, type PersonaName } from '../personas.ts';
 import { waitForListeners } from '../queue/listener-registry.ts';
 import { configureGitIdentity } from '../workspace/git-workspace.ts';
 import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-runtime.ts';
 
-const ASP_BIN = fileURLToPath(new URL('../cli/asp.js', import.meta.url));
 const GRACE_MS = 10_000;
 const MAX_RESTARTS = 5;
 /** Only these variables of the parent reach a listener; everything else (secrets) stays out. */
@@ -73,7 +72,8 @@ export class ProcessRuntime implements AgentRuntime {
     const options = this.options;
     if (!options) return;
     mkdirSync(join(options.runDir), { recursive: true });
-    const child = spawn(process.execPath, [ASP_BIN, 'listen'], {
+    const [node, args] = aspCommandLine(['listen']);
+    const child = spawn(node, args, {
       env: slot.env,
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

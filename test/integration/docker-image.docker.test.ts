@@ -69,7 +69,7 @@ describe.skipIf(!docker.available)('docker/build-image.sh --offline', () => {
   }, 900_000);
 
   it('the engine runs in the image: the CLI answers and better-sqlite3 loads its native module', async () => {
-    const cli = await runIn(IMAGE, ['node', 'src/cli/asp.js', 'probe', '--x', '130,650,99,150,128,302,95,945', '--y', '186,699,132,272,291,331,199,1890', '--xk', '386', '--json']);
+    const cli = await runIn(IMAGE, ['node', 'dist/cli/entry.js', 'probe', '--x', '130,650,99,150,128,302,95,945', '--y', '186,699,132,272,291,331,199,1890', '--xk', '386', '--json']);
     expect(cli.code).toBe(0);
     const estimate = JSON.parse(cli.lines.at(-1) ?? '{}') as { beta1?: number; yk?: number };
     expect(estimate.beta1).toBeCloseTo(1.7483, 3);

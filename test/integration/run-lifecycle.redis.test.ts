@@ -84,7 +84,7 @@ describe('run lifecycle', () => {
     }
     // No listener of the run is left.
     const ps = readFileSync('/proc/self/stat', 'utf8') && (await import('node:child_process')).execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    expect(ps.split('\n').filter((l) => l.includes('asp.js listen') && l.includes(temp.dir))).toEqual([]);
+    expect(ps.split('\n').filter((l) => /(asp|entry)\.js listen/.test(l) && l.includes(temp.dir))).toEqual([]);
   });
 
   it('starts a private redis-server when none answers and stops it afterwards', async () => {

@@ -59,7 +59,7 @@ describe('compose.yml agrees with src/personas.ts', () => {
 
   it.each([...WORKER_PERSONAS])('runs the %s listener, with a listener id its healthcheck can find', (p) => {
     const s = service(p);
-    expect(s.command).toEqual(['node', 'src/cli/asp.js', 'listen', '--persona', p]);
+    expect(s.command).toEqual(['node', 'dist/cli/entry.js', 'listen', '--persona', p]);
     expect(s.environment?.ASP_LISTENER_ID).toBe(PERSONA_IDENTITIES[p].container);
     expect(s.healthcheck?.test).toEqual(['CMD', 'node', '/app/docker/healthcheck.mjs', 'listener']);
   });
