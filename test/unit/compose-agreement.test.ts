@@ -116,7 +116,7 @@ describe('docker/Dockerfile agrees with the runtime and compose', () => {
     expect(dockerfile).toMatch(/^USER \$\{ASP_UID\}:\$\{ASP_GID\}$/m);
     expect(dockerfile).toMatch(/ASP_IN_CONTAINER=true/);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/docker\/setup-git-user\.sh"\]$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "src\/cli\/asp\.js", "listen"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/cli\/entry\.js", "listen"\]$/m);
     expect(dockerfile).toMatch(/^ARG BASE_IMAGE=node:20-bookworm-slim$/m);
   });
 
