@@ -17,6 +17,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   replay: { summary: 'verify a run from its recording: asp replay runs/<runId> [--live] [--json]', load: async () => (await import('./replay-command.ts')).runReplayCommand },
   regress: { summary: 'regression scenarios vs baselines: asp regress [scenarios…] [--json] [--junit f] [--update-baselines]', load: async () => (await import('./regress-command.ts')).runRegressCommand },
   load: { summary: 'load test: asp load --tasks 10000 [--concurrency n | --arrival-rate r] [--threshold e2e.p95<2s] [--json]', load: async () => (await import('./load-command.ts')).runLoadCommand },
+  experiment: { summary: 'what-if sweeps over seeds: asp experiment scenarios/experiments/review-yield.yaml [--workers n] [--transport inline|queues] [--json]', load: async () => (await import('./experiment-command.ts')).runExperimentCommand },
+  forecast: { summary: 'completion forecast: asp forecast <scenario.yaml> [--seeds 500] [--by 30d] [--json]', load: async () => (await import('./forecast-command.ts')).runForecastCommand },
   bench: { summary: 'throughput benchmark vs a bare BullMQ chain: asp bench [--tasks 2000] [--memory]', load: async () => (await import('./bench-command.ts')).runBenchCommand },
 };
 

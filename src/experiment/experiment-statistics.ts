@@ -35,9 +35,9 @@ export interface Difference {
   ci: Interval | null;
   /** Relative to the baseline's mean over the same seeds; null when that mean is 0. */
   relative: number | null;
-  /** Delta-method interval of the relative change. */
+  /** The interval of the difference divided by the baseline's mean. */
   relativeCi: Interval | null;
-  /** True when the interval(s) exclude zero: only then is a direction claimed. */
+  /** True when the interval excludes zero: only then is a direction claimed. */
   significant: boolean;
 }
 
@@ -66,15 +66,15 @@ export function pairedDifference(variant: ReadonlyArray<number | null>, baseline
   const dSd = sampleStdDev(d);
   const ci = dMean !== null && dSd !== null ? interval(dMean, halfWidth(dSd, n)) : null;
   const relative = dMean !== null && bMean ? dMean / bMean : null;
-  let relativeCi: Interval | null = null;
-  if (relative !== null && bMean && n >= 2) {
-    // Linearisation of the ratio of means: z_i = d_i − R·b_i, var(R) ≈ var(z) / (n · b̄²).
-    const zSd = sampleStdDev(pairs.map(([v, b]) => v - b - relative * b)) ?? 0;
-    relativeCi = interval(relative, halfWidth(zSd, n) / Math.abs(bMean));
-  }
+  // Relative to the baseline's mean over the same seeds: the same interval scaled, so both say the same.
+  const relativeCi = ci && bMean ? ordered(ci.low / bMean, ci.high / bMean) : null;
   const excludesZero = (i: Interval | null) => i !== null && (i.low > 0 || i.high < 0);
-  const significant = excludesZero(ci) && (relativeCi === null || excludesZero(relativeCi));
+  const significant = excludesZero(ci);
   return { n, mean: dMean, ci, relative, relativeCi, significant };
+}
+
+function ordered(a: number, b: number): Interval {
+  return a <= b ? { low: a, high: b } : { low: b, high: a };
 }
 
 function interval(centre: number, half: number): Interval {

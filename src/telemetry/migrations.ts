@@ -198,6 +198,46 @@ ALTER TABLE step_results ADD COLUMN actor TEXT NOT NULL DEFAULT 'simulated';
 ALTER TABLE runs ADD COLUMN deterministic INTEGER NOT NULL DEFAULT 1;
 `,
   },
+  {
+    version: 6,
+    name: 'experiments and their runs',
+    // An experiment (asp experiment / asp forecast): a grid of variants × seeds,
+    // one row per run with its outcome digest and metric values, and the
+    // aggregated results (statistics, forecast) as JSON for the dashboard.
+    sql: `
+CREATE TABLE experiments (
+  experiment_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  file TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  base_scenario TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('sweep','forecast')),
+  variants INTEGER NOT NULL,
+  seeds INTEGER NOT NULL,
+  transport TEXT NOT NULL,
+  workers INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running','completed','failed','interrupted')),
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  wall_ms INTEGER,
+  digest TEXT,
+  report_dir TEXT,
+  results_json TEXT
+);
+CREATE INDEX experiments_by_started ON experiments(started_at);
+CREATE TABLE experiment_runs (
+  experiment_id TEXT NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+  variant INTEGER NOT NULL,
+  variant_label TEXT NOT NULL,
+  seed_index INTEGER NOT NULL,
+  seed TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  values_json TEXT NOT NULL,
+  completion_json TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, variant, seed_index)
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

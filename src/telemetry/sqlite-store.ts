@@ -6,7 +6,7 @@ import { AspError } from '../errors.ts';
 import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
 import type { Defect, TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
-import type { MigrationReport, RunLeaseRow, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
+import type { ExperimentRecord, ExperimentRunRecord, MigrationReport, RunLeaseRow, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
 
 /** The only module that imports better-sqlite3. WAL mode, versioned migrations. */
 export class SqliteTelemetryStore implements TelemetryStore {
@@ -170,6 +170,31 @@ export class SqliteTelemetryStore implements TelemetryStore {
       for (const d of outcome.escaped) escaped.run(runId, d.id);
       this.stmt('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
     })();
+  }
+
+  createExperiment(e: ExperimentRecord): void {
+    this.stmt(
+      `INSERT INTO experiments (experiment_id, name, file, hash, base_scenario, kind, variants, seeds, transport, workers, status, started_at, report_dir)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+    ).run(e.experimentId, e.name, e.file, e.hash, e.baseScenario, e.kind, e.variants, e.seeds, e.transport, e.workers, e.startedAt, e.reportDir);
+  }
+
+  recordExperimentRun(r: ExperimentRunRecord): void {
+    this.stmt(
+      `INSERT OR REPLACE INTO experiment_runs (experiment_id, variant, variant_label, seed_index, seed, digest, values_json, completion_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.experimentId, r.variant, r.variantLabel, r.seedIndex, r.seed, r.digest, JSON.stringify(r.values), JSON.stringify(r.completion));
+  }
+
+  finishExperiment(experimentId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; results?: unknown; wallMs: number }): void {
+    this.stmt('UPDATE experiments SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, results_json = ? WHERE experiment_id = ?').run(
+      status,
+      new Date().toISOString(),
+      result.wallMs,
+      result.digest ?? null,
+      result.results === undefined ? null : JSON.stringify(result.results),
+      experimentId,
+    );
   }
 
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void {

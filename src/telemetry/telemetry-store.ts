@@ -52,6 +52,32 @@ export interface RunLeaseRow {
   heartbeatMs: number;
 }
 
+export interface ExperimentRecord {
+  experimentId: string;
+  name: string;
+  file: string;
+  hash: string;
+  baseScenario: string;
+  kind: 'sweep' | 'forecast';
+  variants: number;
+  seeds: number;
+  transport: string;
+  workers: number;
+  startedAt: string;
+  reportDir: string;
+}
+
+export interface ExperimentRunRecord {
+  experimentId: string;
+  variant: number;
+  variantLabel: string;
+  seedIndex: number;
+  seed: string;
+  digest: string;
+  values: Record<string, number | null>;
+  completion: unknown;
+}
+
 export interface MigrationReport {
   from: number;
   to: number;
@@ -85,6 +111,10 @@ export interface TelemetryStore {
   renewLease(runId: string, token: string, heartbeatMs: number): boolean;
   /** Gives the lease up (only this token's). */
   releaseLease(runId: string, token: string): void;
+  createExperiment(experiment: ExperimentRecord): void;
+  /** Stores one run of an experiment (again: replaced, the run is deterministic). */
+  recordExperimentRun(run: ExperimentRunRecord): void;
+  finishExperiment(experimentId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; results?: unknown; wallMs: number }): void;
   /** Runs `fn` in one transaction (batched writes). */
   batch<T>(fn: () => T): T;
   tasks(runId: string): TaskRow[];

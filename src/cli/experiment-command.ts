@@ -1,0 +1,113 @@
+import { ExitCode } from '../errors.ts';
+import { evaluateExpectations } from '../experiment/experiment-expectations.ts';
+import { loadExperimentFile, type ExperimentPlan } from '../experiment/experiment-loader.ts';
+import { runExperiment } from '../experiment/experiment-runner.ts';
+import { defaultWorkers, InProcessExecutor, ThreadPoolExecutor, type RunExecutor } from '../experiment/run-executor.ts';
+import { runVariant, type RunEnvironment, type TransportName } from '../experiment/run-variant.ts';
+import { renderExperimentHtml } from '../report/experiment-html.ts';
+import { renderExperiment } from '../report/experiment-table.ts';
+import { ProgressLine } from '../report/progress-line.ts';
+import { runLayout } from '../runner/run-layout.ts';
+import { parseCommandArgs } from './command-args.ts';
+import type { CommandIo } from './main.ts';
+import { usageError } from './main.ts';
+
+const HELP = `usage: asp experiment <scenarios/experiments/name.yaml> [options]
+
+Runs every variant of the experiment's grid with every seed (the same seeds
+in every variant, so differences are paired) and reports per variant and
+metric the mean, sd, p10/p50/p90 and 95 % interval, each variant's difference
+from the baseline with its interval, and a completion forecast. An experiment
+without \`vary:\` is a forecast. Writes runs/experiments/<id>/results.json and
+report.html, and records the experiment in the telemetry database.
+  exit 0  done (every \`expect:\` held)   1  an expectation failed
+  exit 2  bad input, nothing written     3  a run failed (infrastructure)   130  interrupted
+
+  --workers <n>          runs at once (default: one per core)
+  --transport <t>        inline (default: in-process agents) or queues (the persona listeners)
+  --json                 print the results as one JSON object on the last stdout line
+  --out <dir>            reports folder (default runs/experiments)
+  --db <file>            telemetry database (default data/asp_telemetry.db)
+  --redis <url>          Redis (queues transport, distributed mode)
+`;
+
+export const COMMON_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  workers: { type: 'string' },
+  transport: { type: 'string' },
+  out: { type: 'string' },
+  db: { type: 'string' },
+  redis: { type: 'string' },
+  'runs-dir': { type: 'string' },
+} as const;
+
+export async function runExperimentCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('experiment', argv, COMMON_OPTIONS);
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw usageError('give exactly one experiment file', 'e.g. `npm run experiment scenarios/experiments/review-yield.yaml`');
+  const plan = loadExperimentFile(positionals[0]!);
+  return executePlan(plan, values, io);
+}
+
+export interface ExecutionFlags {
+  json?: boolean;
+  workers?: string;
+  transport?: string;
+  out?: string;
+  db?: string;
+  redis?: string;
+  'runs-dir'?: string;
+}
+
+/** Runs a validated plan with the command line's settings; prints the table or JSON; returns the exit code. */
+export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, io: CommandIo): Promise<number> {
+  const transport = (flags.transport ?? 'inline') as TransportName;
+  if (transport !== 'inline' && transport !== 'queues') throw usageError(`--transport must be inline or queues, got "${flags.transport}"`);
+  const workers = flags.workers === undefined ? defaultWorkers() : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw usageError(`--workers must be a whole number ≥ 1, got "${flags.workers}"`);
+  const dbPath = runLayout({ dbPath: flags.db }).dbPath;
+  const env: RunEnvironment = { transport, dbPath, ...(flags.redis ? { redisUrl: flags.redis } : {}), ...(flags['runs-dir'] ? { runsDir: flags['runs-dir'] } : {}) };
+  const executor = executorFor(env, workers);
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    io.stderr(`\n${signal}: stopping — no new runs; finishing the runs in flight\n`);
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const progress = new ProgressLine();
+  try {
+    const outcome = await runExperiment(plan, {
+      executor,
+      transport,
+      workers,
+      dbPath,
+      ...(flags.out ? { outDir: flags.out } : {}),
+      signal: controller.signal,
+      onProgress: (done, total) => progress.update(done, total, `runs · ${plan.variants.length} variant(s) × ${plan.seeds.length} seeds`, done === total),
+      renderReport: (results) => renderExperimentHtml(results),
+    });
+    progress.clear();
+    const expectations = evaluateExpectations(plan.expect, outcome.results);
+    if (flags.json) io.stdout(`${JSON.stringify({ experimentId: outcome.experimentId, status: outcome.status, wallMs: outcome.wallMs, transport, workers, files: outcome.files, expectations, results: outcome.results })}\n`);
+    else io.stdout(renderExperiment(outcome.results, { expectations, files: outcome.files, wallMs: outcome.wallMs, transport, workers }));
+    if (outcome.status === 'interrupted') return ExitCode.INTERRUPTED;
+    return expectations.every((e) => e.pass) ? ExitCode.OK : ExitCode.THRESHOLD_FAILED;
+  } finally {
+    progress.clear();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (executor instanceof ThreadPoolExecutor) await executor.close();
+  }
+}
+
+/** Inline runs go to one worker thread per core; queue runs are driven from here (the listeners do the work). */
+function executorFor(env: RunEnvironment, workers: number): RunExecutor {
+  if (env.transport === 'inline' && workers > 1) return new ThreadPoolExecutor(env, workers);
+  return new InProcessExecutor(runVariant(env), workers);
+}
