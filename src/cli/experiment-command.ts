@@ -1,4 +1,3 @@
-import { ExitCode } from '../errors.ts';
 import { evaluateExpectations } from '../experiment/experiment-expectations.ts';
 import { loadExperimentFile, type ExperimentPlan } from '../experiment/experiment-loader.ts';
 import { runExperiment } from '../experiment/experiment-runner.ts';
@@ -9,6 +8,8 @@ import { renderExperiment } from '../report/experiment-table.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { runLayout } from '../runner/run-layout.ts';
 import { parseCommandArgs } from './command-args.ts';
+import { commandSignals } from './command-signals.ts';
+import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 
@@ -20,8 +21,6 @@ metric the mean, sd, p10/p50/p90 and 95 % interval, each variant's difference
 from the baseline with its interval, and a completion forecast. An experiment
 without \`vary:\` is a forecast. Writes runs/experiments/<id>/results.json and
 report.html, and records the experiment in the telemetry database.
-  exit 0  done (every \`expect:\` held)   1  an expectation failed
-  exit 2  bad input, nothing written     3  a run failed (infrastructure)   130  interrupted
 
   --workers <n>          runs at once (default: one per core)
   --transport <t>        inline (default: in-process agents) or queues (the persona listeners)
@@ -29,7 +28,9 @@ report.html, and records the experiment in the telemetry database.
   --out <dir>            reports folder (default runs/experiments)
   --db <file>            telemetry database (default data/asp_telemetry.db)
   --redis <url>          Redis (queues transport, distributed mode)
-`;
+
+\`expect:\` lines of the experiment file decide exit 1 (see README "Experiments").
+${EXIT_CODE_HELP}`;
 
 export const COMMON_OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -73,13 +74,7 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
   const env: RunEnvironment = { transport, dbPath, ...(flags.redis ? { redisUrl: flags.redis } : {}), ...(flags['runs-dir'] ? { runsDir: flags['runs-dir'] } : {}) };
   const executor = executorFor(env, workers);
 
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    io.stderr(`\n${signal}: stopping — no new runs; finishing the runs in flight\n`);
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
     const outcome = await runExperiment(plan, {
@@ -88,20 +83,23 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
       workers,
       dbPath,
       ...(flags.out ? { outDir: flags.out } : {}),
-      signal: controller.signal,
+      signal: signals.signal,
       onProgress: (done, total) => progress.update(done, total, `runs · ${plan.variants.length} variant(s) × ${plan.seeds.length} seeds`, done === total),
       renderReport: (results) => renderExperimentHtml(results),
     });
     progress.clear();
-    const expectations = evaluateExpectations(plan.expect, outcome.results);
+    const interrupted = outcome.status === 'interrupted';
+    // Half an experiment proves nothing: expectations are checked only when every run finished.
+    const expectations = interrupted ? [] : evaluateExpectations(plan.expect, outcome.results);
     if (flags.json) io.stdout(`${JSON.stringify({ experimentId: outcome.experimentId, status: outcome.status, wallMs: outcome.wallMs, transport, workers, files: outcome.files, expectations, results: outcome.results })}\n`);
     else io.stdout(renderExperiment(outcome.results, { expectations, files: outcome.files, wallMs: outcome.wallMs, transport, workers }));
-    if (outcome.status === 'interrupted') return ExitCode.INTERRUPTED;
-    return expectations.every((e) => e.pass) ? ExitCode.OK : ExitCode.THRESHOLD_FAILED;
+    const checks = expectations.map((e) => ({ expression: `${e.expression}${e.variant ? ` [${e.variant}]` : ''}`, pass: e.pass, actual: e.actual }));
+    return finishCommand('experiment', { interrupted, checks }, io, 'expectation');
+  } catch (err) {
+    return finishCommand('experiment', { error: err, interrupted: signals.signal.aborted }, io);
   } finally {
     progress.clear();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
     if (executor instanceof ThreadPoolExecutor) await executor.close();
   }
 }

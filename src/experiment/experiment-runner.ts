@@ -77,20 +77,25 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentRun
       reportDir: dir,
     });
     options.onProgress?.(0, specs.length);
-    await options.executor.run(
-      specs,
-      (r) => {
-        runs.push(r);
-        store.recordExperimentRun({ experimentId, variant: r.variant, variantLabel: plan.variants[r.variant]?.label ?? String(r.variant), seedIndex: r.seedIndex, seed: String(r.seed), digest: r.digest, values: r.values, completion: r.completion });
-        options.onProgress?.(runs.length, specs.length);
-      },
-      signal,
-    );
+    try {
+      await options.executor.run(
+        specs,
+        (r) => {
+          runs.push(r);
+          store.recordExperimentRun({ experimentId, variant: r.variant, variantLabel: plan.variants[r.variant]?.label ?? String(r.variant), seedIndex: r.seedIndex, seed: String(r.seed), digest: r.digest, values: r.values, completion: r.completion });
+          options.onProgress?.(runs.length, specs.length);
+        },
+        signal,
+      );
+    } catch (err) {
+      // A run cut short by the user's interrupt is not a failure: the runs that finished are reported.
+      if (!signal.aborted) throw err;
+    }
     status = runs.length === specs.length ? 'completed' : 'interrupted';
     results = experimentResults(plan, runs);
     return write(plan, options, { experimentId, status, results, dir, wallMs: Date.now() - started });
   } catch (err) {
-    status = signal.aborted ? 'interrupted' : 'failed';
+    status = 'failed';
     if (isAspError(err)) throw err;
     throw new AspError('RUNTIME_FAILED', `experiment ${experimentId} stopped after ${runs.length} of ${specs.length} runs: ${errorMessage(err)}`, {
       cause: err,

@@ -1,7 +1,6 @@
-import { computeMetrics } from '../runner/run-metrics.ts';
 import { simulate } from '../runner/simulate.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
-import type { TaskOutcome } from '../workflow/task-types.ts';
+import { OutcomeCollector } from '../runner/scenario-expectations.ts';
 import { measureRun, metricSpec, type MetricSpec, type RunResult } from './experiment-metrics.ts';
 
 /**
@@ -44,7 +43,7 @@ export function metricSpecs(refs: readonly string[]): MetricSpec[] {
 export function runVariant(env: RunEnvironment): RunVariant {
   return async (spec, signal) => {
     const refs = metricSpecs(spec.metrics);
-    const outcomes: TaskOutcome[] = [];
+    const collector = new OutcomeCollector();
     const scenario: Scenario = { ...spec.scenario, seed: spec.seed };
     const run = await simulate({
       scenarioFile: `${scenario.name} (experiment)`,
@@ -53,12 +52,12 @@ export function runVariant(env: RunEnvironment): RunVariant {
       layout: { dbPath: env.dbPath, runsDir: env.runsDir, workspacesDir: env.workspacesDir },
       signal,
       logLevel: 'warn',
-      observers: [{ taskFinished: (o) => void outcomes.push(o) }],
+      observers: [collector],
     });
     if (run.status === 'interrupted') throw new Error('interrupted');
     // A fixed order (not completion order), so sums come out the same bit for bit.
-    outcomes.sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
-    const measured = measureRun(computeMetrics(outcomes, run.summary), run.summary, refs);
+    collector.outcomes.sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+    const measured = measureRun(collector.metrics(run.summary), run.summary, refs);
     return { variant: spec.variant, seedIndex: spec.seedIndex, seed: spec.seed, digest: run.digest, ...measured };
   };
 }
