@@ -13,6 +13,8 @@ export interface RunExecutor {
   run(specs: readonly RunSpec[], onResult: (result: RunResult) => void, signal: AbortSignal): Promise<void>;
 }
 
+const COMPILED = import.meta.url.endsWith('.js');
+
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
@@ -108,9 +110,10 @@ export class ThreadPoolExecutor implements RunExecutor {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./run-thread-boot.js', import.meta.url), {
-      workerData: { module: new URL('./run-thread.ts', import.meta.url).href, env: this.env },
-    });
+    // The compiled engine (dist/) runs its thread module as it is; the sources need tsx in the thread too.
+    const worker = COMPILED
+      ? new Worker(new URL('./run-thread.js', import.meta.url), { workerData: { env: this.env } })
+      : new Worker(new URL('./run-thread-boot.js', import.meta.url), { workerData: { module: new URL('./run-thread.ts', import.meta.url).href, env: this.env } });
     let markReady: () => void = () => undefined;
     const slot: Slot = { worker, busy: false, ready: new Promise<void>((resolve) => (markReady = resolve)) };
     this.slots.push(slot);
