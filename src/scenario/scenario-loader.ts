@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { ZodError } from 'zod';
 import { AspError } from '../errors.ts';
 import { ScenarioSchema, type Scenario } from './scenario-schema.ts';
+import { generatedTaskId } from './task-plan.ts';
+import { findInvalidUtf8, readRegularFile, TextFileError } from './text-file.ts';
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -24,27 +25,34 @@ export interface ScenarioProblem {
   message: string;
 }
 
-/** Reads and validates a scenario file. Throws AspError('SCENARIO_INVALID', exit 2). */
+/**
+ * Reads and validates a scenario file: a regular file only (not a device, a
+ * FIFO or a folder), at most MAX_SCENARIO_BYTES counted while reading, valid
+ * UTF-8. Throws AspError('SCENARIO_INVALID' | 'SCENARIO_UNREADABLE', exit 2).
+ */
 export function loadScenarioFile(file: string): LoadedScenario {
-  let source: string;
+  let bytes: Buffer;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_SCENARIO_BYTES) {
-      throw new AspError('SCENARIO_INVALID', `${file}: the file is ${size} bytes; a scenario is at most ${MAX_SCENARIO_BYTES} bytes`, {
+    bytes = readRegularFile(file, MAX_SCENARIO_BYTES);
+  } catch (err) {
+    const problem = err instanceof TextFileError ? err.problem : undefined;
+    if (problem?.kind === 'too-large') {
+      throw new AspError('SCENARIO_INVALID', `${file}: ${err instanceof Error ? err.message : ''}; a scenario is at most ${MAX_SCENARIO_BYTES} bytes`, {
         exitCode: 2,
         hint: 'use `generate:` in a cycle to create many tasks instead of listing them',
       });
     }
-    source = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (err instanceof AspError) throw err;
-    throw new AspError('SCENARIO_UNREADABLE', `${file}: cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+    throw new AspError('SCENARIO_UNREADABLE', `${file}: cannot read the scenario file: ${err instanceof Error ? err.message : String(err)}`, {
       exitCode: 2,
       cause: err,
-      hint: 'check the path; scenarios live in scenarios/, e.g. `npm run simulate scenarios/task-a.yaml`',
+      hint: 'give the path of a YAML file; scenarios live in scenarios/, e.g. `npm run simulate scenarios/task-a.yaml`',
     });
   }
-  return parseScenario(source, file);
+  const bad = findInvalidUtf8(bytes);
+  if (bad) {
+    throw invalid(file, [{ path: '', line: bad.line, column: bad.column, message: `byte ${bad.offset} (0x${bytes[bad.offset]!.toString(16).padStart(2, '0')}) is not valid UTF-8; save the file as UTF-8` }]);
+  }
+  return parseScenario(bytes.toString('utf8'), file);
 }
 
 /** Validates scenario text. `file` is only used in messages. Any failure is AspError('SCENARIO_INVALID', exit 2). */
@@ -131,20 +139,44 @@ function parseScenarioText(source: string, file: string): LoadedScenario {
   const result = ScenarioSchema.safeParse(data);
   if (!result.success) fail(zodProblems(result.error, doc, lineCounter));
   const scenario = result.data as Scenario;
-  checkUniqueTaskIds(scenario, fail);
+  checkUniqueTaskIds(scenario, fail, doc, lineCounter);
   return { scenario, file, source, hash: createHash('sha256').update(source).digest('hex') };
 }
 
-function checkUniqueTaskIds(scenario: Scenario, fail: (p: ScenarioProblem[]) => never): void {
+/**
+ * Task ids are unique across the whole scenario, explicit and generated
+ * (a generated id is `<idPrefix>-c<cycle>-<n>`): two tasks with one id would
+ * share one row and one outcome would be lost. Generated ids cannot collide
+ * with each other (the cycle number is part of them), so only explicit ids
+ * are checked, each against the explicit ones and the generators.
+ */
+function checkUniqueTaskIds(scenario: Scenario, fail: (p: ScenarioProblem[]) => never, doc: Document, lineCounter: LineCounter): void {
   const seen = new Map<string, string>();
+  const where = (path: Array<string | number>) => ({ path: formatPath(path), ...locate(doc, lineCounter, path, false) });
   scenario.cycles.forEach((cycle, c) =>
     cycle.tasks.forEach((task, t) => {
-      const path = `cycles[${c}].tasks[${t}].id`;
+      const path = ['cycles', c, 'tasks', t, 'id'];
       const previous = seen.get(task.id);
-      if (previous) fail([{ path, message: `task id "${task.id}" is used twice (first at ${previous}); ids must be unique` }]);
-      seen.set(task.id, path);
+      if (previous) fail([{ ...where(path), message: `task id "${task.id}" is used twice (first at ${previous}); ids must be unique` }]);
+      seen.set(task.id, formatPath(path));
+      const generator = generatorOf(scenario, task.id);
+      if (generator !== undefined) {
+        const g = formatPath(['cycles', generator, 'generate']);
+        fail([{ ...where(path), message: `task id "${task.id}" is also the id of a task that ${g} creates; ids must be unique (rename the task or change generate.idPrefix)` }]);
+      }
     }),
   );
+}
+
+/** The index of the cycle whose `generate` creates a task with this id, if any. */
+function generatorOf(scenario: Scenario, id: string): number | undefined {
+  const m = /^(.+)-c(\d+)-(\d+)$/.exec(id);
+  if (!m) return undefined;
+  const cycle = Number(m[2]) - 1;
+  const generate = scenario.cycles[cycle]?.generate;
+  if (!generate || generate.idPrefix !== m[1]) return undefined;
+  const n = Number(m[3]);
+  return n >= 1 && n <= generate.count && generatedTaskId(generate.idPrefix, cycle, n, generate.count) === id ? cycle : undefined;
 }
 
 /** zod issues as problems located in the YAML text (unknown keys point at the key). */

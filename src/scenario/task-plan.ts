@@ -36,7 +36,7 @@ export function planCycles(scenario: Scenario): PlannedCycle[] {
         }
         if (generate) {
           for (let i = 0; i < generate.count; i++) {
-            const id = `${generate.idPrefix}-c${index + 1}-${String(i + 1).padStart(String(generate.count).length, '0')}`;
+            const id = generatedTaskId(generate.idPrefix, index, i + 1, generate.count);
             const random = createRandom(scenario.seed, 'generate', id);
             const proxySize = Math.max(5, Math.round(random.logNormal(generate.proxySize.median, generate.proxySize.sigma)));
             yield { id, title: `Generated task ${i + 1} of ${name}`, cycle: index, requirements: [`Deliver ${id} (about ${proxySize} LOC of proxy size)`], proxySize };
@@ -45,6 +45,11 @@ export function planCycles(scenario: Scenario): PlannedCycle[] {
       },
     };
   });
+}
+
+/** The id of the n-th (1-based) task a cycle's `generate` creates: `<prefix>-c<cycle>-<n>`, n zero-padded to the count's width. */
+export function generatedTaskId(prefix: string, cycleIndex: number, n: number, count: number): string {
+  return `${prefix}-c${cycleIndex + 1}-${String(n).padStart(String(count).length, '0')}`;
 }
 
 export function countTasks(cycles: readonly PlannedCycle[]): number {

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import { AspError } from '../../../src/errors.ts';
 import { parseScenario } from '../../../src/scenario/scenario-loader.ts';
+import { ScenarioSchema } from '../../../src/scenario/scenario-schema.ts';
 
 /**
  * Bad scenario documents, generated: whatever the input, the loader throws
@@ -105,6 +107,17 @@ function wrongKind(original: Json, path: Path): fc.Arbitrary<Json> {
   return fc.oneof(fc.string({ maxLength: 20 }), fc.double(), fc.constant(null), ...containers);
 }
 
+/** The schema as JSON Schema: each field's bounds, read from the one source of truth. */
+type JsonSchema = { properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; maximum?: number; maxLength?: number; enum?: unknown[]; type?: string };
+const JSON_SCHEMA = z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+/** The schema node of a document path (through properties, items and the branch of a union of the leaf's kind). */
+function schemaAt(path: Path, kind: 'number' | 'string'): JsonSchema | undefined {
+  let node: JsonSchema | undefined = JSON_SCHEMA;
+  for (const key of path) node = typeof key === 'number' ? node?.items : node?.properties?.[key];
+  return node?.anyOf?.find((b) => (kind === 'number' ? b.type === 'number' || b.type === 'integer' : b.type === 'string')) ?? node;
+}
+const STRING_LEAVES = SHAPE.leaves.filter(([p, v]) => typeof v === 'string' && !schemaAt(p, 'string')?.enum).map(([p]) => p);
+
 const HUGE_ANYWHERE = [Infinity, -Infinity, NaN, -1e300, -(2 ** 64), -Number.MAX_VALUE];
 const HUGE_INTEGER = [2 ** 64, 1e300, 2 ** 53 + 2, 1.5, Number.MAX_VALUE];
 
@@ -150,6 +163,35 @@ describe('scenario loader under generated bad input', () => {
     property(fc.oneof(anywhere, integers).map(({ at, n }) => stringify(setIn(BASE, at, n))));
     // Written as digits, beyond what a double holds.
     property(fc.integer({ min: 310, max: 5000 }).map((digits) => `name: t\nseed: ${'9'.repeat(digits)}\ncycles: [{ tasks: [{ id: a, title: A, proxySize: 1e${digits} }] }]\n`));
+  }, BUDGET_MS);
+
+  it('bounds every number and every text of the schema', () => {
+    const unbounded = [
+      ...NUMBER_LEAVES.filter((p) => !Number.isFinite(schemaAt(p, 'number')?.maximum)),
+      ...STRING_LEAVES.filter((p) => !Number.isFinite(schemaAt(p, 'string')?.maxLength)),
+    ];
+    expect(unbounded.map((p) => p.join('.'))).toEqual([]);
+  });
+
+  it('rejects any number past its bound (timers past 2^31−1 ms, floats past the model range)', () => {
+    const arb = fc.constantFrom(...NUMBER_LEAVES).chain((at) => {
+      const max = schemaAt(at, 'number')!.maximum!;
+      const past = INTEGER_FIELDS.has(String(at[at.length - 1])) || at.includes('workflow') ? fc.integer({ min: 1, max: 2 ** 40 }).map((d) => max + d) : fc.double({ min: max * (1 + 1e-9), max: 1e308, noNaN: true });
+      return past.map((n) => stringify(setIn(BASE, at, n)));
+    });
+    property(arb);
+    // Written as digits, e.g. `stepTimeoutMs: 3000000000` (Node would run such a timer after 1 ms).
+    property(fc.constantFrom('stepTimeoutMs', 'redisOutageMs').chain((k) => fc.integer({ min: 2 ** 31, max: 2 ** 50 }).map((n) => `name: t\nworkflow: { ${k}: ${n} }\ncycles: [{ tasks: [{ id: a, title: A, proxySize: 5 }] }]\n`)), 40);
+  }, BUDGET_MS);
+
+  it('rejects any text longer than its bound and more requirements than allowed', () => {
+    const tooLong = fc.constantFrom(...STRING_LEAVES).chain((at) => {
+      const max = schemaAt(at, 'string')!.maxLength!;
+      return fc.integer({ min: max + 1, max: max + 3000 }).map((n) => stringify(setIn(BASE, at, 'x'.repeat(n)), { lineWidth: 0 }));
+    });
+    const requirements = ['cycles', 0, 'tasks', 0, 'requirements'];
+    const tooMany = fc.integer({ min: 501, max: 700 }).map((n) => stringify(setIn(BASE, requirements, Array.from({ length: n }, (_, i) => `r${i}`))));
+    property(fc.oneof(tooLong, tooMany), 60);
   }, BUDGET_MS);
 
   it('rejects deep nesting, in flow and block style, without overflowing', () => {
