@@ -8,6 +8,7 @@ import { dashboardAssets } from './dashboard-assets.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, type HealthGroup } from './admin-defaults.ts';
 import { checkHealth } from './health-checks.ts';
+import { allowedHostCheck, allowedHostsFromEnv } from './host-check.ts';
 import { listRuns, runDashboardData } from './telemetry-queries.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface AdminServerOptions {
   logger?: Logger;
   /** How long close() waits for open requests before cutting connections (default 3000 ms). */
   graceMs?: number;
+  /** Host names accepted besides loopback and the bound address (default ASP_ADMIN_ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
 }
 
 export interface AdminServer {
@@ -45,13 +48,22 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const assets = dashboardAssets();
   const page = renderDashboardPage({ mode: 'live' });
 
+  const host = options.host ?? DEFAULT_ADMIN_HOST;
+  const hostAllowed = allowedHostCheck(host, options.allowedHosts ?? allowedHostsFromEnv());
+
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://admin.local');
+    if (!hostAllowed(req.headers.host)) {
+      return send(res, req, 421, json({ error: 'unknown Host; open the dashboard as http://127.0.0.1:<port>/ or http://localhost:<port>/ (other names: ASP_ADMIN_ALLOWED_HOSTS)' }));
+    }
+    const url = URL.canParse(req.url ?? '/', 'http://admin.local') ? new URL(req.url ?? '/', 'http://admin.local') : undefined;
+    if (!url) return send(res, req, 400, json({ error: 'malformed request target' }));
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, req, 405, json({ error: 'only GET and HEAD' }), { allow: 'GET, HEAD' });
     if (path === '/' || path === '/index.html') return send(res, req, 200, { type: 'text/html; charset=utf-8', body: page });
     if (path.startsWith('/assets/')) {
-      const found = assets.get(decodeURIComponent(path.slice('/assets/'.length)));
+      const name = decodePart(path.slice('/assets/'.length));
+      if (name === undefined) return send(res, req, 400, json({ error: 'malformed %-escape in the path' }));
+      const found = assets.get(name);
       return found ? send(res, req, 200, { type: found.contentType, body: found.body }, { 'cache-control': 'max-age=300' }) : send(res, req, 404, json({ error: 'no such asset' }));
     }
     if (path === '/api/runs') {
@@ -60,7 +72,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
     const run = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (run?.[1]) {
-      const runId = decodeURIComponent(run[1]);
+      const runId = decodePart(run[1]);
+      if (runId === undefined) return send(res, req, 400, json({ error: 'malformed %-escape in the path' }));
       const data = runDashboardData(store, runId);
       return data ? send(res, req, 200, json(data)) : send(res, req, 404, json({ error: `no run ${runId} in the database` }));
     }
@@ -83,7 +96,6 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       else res.destroy();
     });
   });
-  const host = options.host ?? DEFAULT_ADMIN_HOST;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -122,6 +134,15 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
 interface Body {
   type: string;
   body: string;
+}
+
+/** A %-decoded path segment, or undefined when its escapes are malformed (a 400, not a 500). */
+function decodePart(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function json(value: unknown): Body {

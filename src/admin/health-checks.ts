@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { errorMessage } from '../errors.ts';
 import { redactUrl } from '../logger.ts';
 import { WORKER_PERSONAS, type PersonaName } from '../personas.ts';
-import { pingRedis, queueJobCounts } from '../queue/bullmq-driver.ts';
+import { probeRedis, queueJobCounts, redisAuthFailed } from '../queue/bullmq-driver.ts';
 import { liveListeners, type ListenerBeat } from '../queue/listener-registry.ts';
 import { LATEST_SCHEMA_VERSION } from '../telemetry/migrations.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
@@ -50,13 +50,15 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
   const checks: HealthCheck[] = [];
   let redisUp = false;
   if (groups.has('redis') || groups.has('listeners') || groups.has('queues')) {
-    redisUp = await pingRedis(options.redisUrl, options.timeoutMs ?? 1500);
+    const probe = await probeRedis(options.redisUrl, options.timeoutMs ?? 1500);
+    redisUp = probe.ok;
     if (groups.has('redis')) {
+      const at = redactUrl(options.redisUrl);
       checks.push({
         group: 'redis',
         name: 'redis',
         status: redisUp ? 'ok' : 'down',
-        detail: redisUp ? `answers at ${redactUrl(options.redisUrl)}` : `no answer at ${redactUrl(options.redisUrl)}`,
+        detail: probe.ok ? `answers at ${at}` : probe.reason === 'auth' ? `authentication failed at ${at}: ${redisAuthFailed(options.redisUrl, probe.message).describe()}` : `no answer at ${at}`,
       });
     }
   }

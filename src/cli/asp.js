@@ -9,6 +9,11 @@
 import { pathToFileURL } from 'node:url';
 import { DIST_ENTRY, distState } from './dist-build.js';
 
+// A password in a Redis URL argument would show in `ps` for as long as the command runs:
+// rewrite the process's command line at once (main.ts warns and says what to use instead).
+const shown = process.argv.slice(2).map((a) => a.replace(/(rediss?:\/\/[^:@/\s]*:)[^@/\s]+@/g, '$1***@'));
+if (shown.some((a, i) => a !== process.argv[i + 2])) process.title = ['asp', ...shown].join(' ');
+
 if (process.env.ASP_FROM_SOURCE !== '1' && distState() === 'fresh') {
   await import(pathToFileURL(DIST_ENTRY).href);
 } else {

@@ -14,3 +14,16 @@ export function parseCommandArgs<const O extends Options>(command: string, argv:
     throw usageError((err as Error).message, `see \`asp ${command} --help\``);
   }
 }
+
+/**
+ * A whole-number option within [min, max] (the scenario schema's bounds, see
+ * scenario-limits.ts), or undefined when not given; anything else is exit 2.
+ */
+export function intOption(command: string, name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw usageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`, `see \`asp ${command} --help\``);
+  }
+  return n;
+}

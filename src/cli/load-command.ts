@@ -8,6 +8,8 @@ import { loadMetricValues, loadMetricCatalogue } from '../runner/load-metric-nam
 import { LOAD_DEFAULTS, runLoadTest } from '../runner/load-test.ts';
 import { evaluateThresholds, formatMetric, parseThresholds, type ThresholdOutcome } from '../runner/load-thresholds.ts';
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
+import { LIMITS } from '../scenario/scenario-limits.ts';
+import { seedFromText } from '../scenario/seed.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 import { commandSignals } from './command-signals.ts';
@@ -46,11 +48,11 @@ ${EXIT_CODE_HELP}`;
 
 const DEFAULT_THRESHOLDS = ['errors.count==0'];
 
-function number(name: string, value: string | undefined, { integer = false, min = 0, exclusive = true } = {}): number | undefined {
+function number(name: string, value: string | undefined, { integer = false, min = 0, exclusive = true, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  const ok = Number.isFinite(n) && (integer ? Number.isInteger(n) : true) && (exclusive ? n > min : n >= min);
-  if (!ok) throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} ${exclusive ? '>' : '≥'} ${min}, got "${value}"`, 'see `asp load --help`');
+  const ok = value.trim() !== '' && Number.isFinite(n) && (integer ? Number.isInteger(n) : true) && (exclusive ? n > min : n >= min) && n <= max;
+  if (!ok) throw usageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} ${exclusive ? '>' : '≥'} ${min} and ≤ ${max}, got "${value}"`, 'see `asp load --help`');
   return n;
 }
 
@@ -102,20 +104,21 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
   }
   // Everything is checked before anything runs: a bad option or threshold is exit 2 with nothing written.
   const thresholds = parseThresholds(v.threshold?.length ? v.threshold : DEFAULT_THRESHOLDS, loadMetricCatalogue);
-  const tasks = number('tasks', v.tasks ?? '1000', { integer: true })!;
-  if (tasks > 1_000_000) throw usageError(`--tasks is at most 1000000, got ${tasks}`);
+  // Under the same caps as the scenario schema (one source of truth).
+  const tasks = number('tasks', v.tasks ?? '1000', { integer: true, max: LIMITS.generateCount })!;
+  const seed = v.seed !== undefined ? seedFromText(v.seed) : undefined;
   if (v.runtime && v.runtime !== 'process' && v.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${v.runtime}"`);
   if (v.workspace && v.workspace !== 'git' && v.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${v.workspace}"`);
   const template = v.template ? loadScenarioFile(v.template) : undefined;
   const options = {
     tasks,
-    concurrency: number('concurrency', v.concurrency, { integer: true }),
-    arrivalRate: number('arrival-rate', v['arrival-rate']),
-    listenersPerPersona: number('listeners', v.listeners, { integer: true }),
-    listenerConcurrency: number('listener-concurrency', v['listener-concurrency'], { integer: true }),
-    cycles: number('cycles', v.cycles, { integer: true }),
-    sizeMedian: number('size-median', v['size-median']),
-    sizeSigma: number('size-sigma', v['size-sigma'], { exclusive: false }),
+    concurrency: number('concurrency', v.concurrency, { integer: true, max: LIMITS.taskConcurrency }),
+    arrivalRate: number('arrival-rate', v['arrival-rate'], { max: 1_000_000 }),
+    listenersPerPersona: number('listeners', v.listeners, { integer: true, max: LIMITS.listenersPerPersona }),
+    listenerConcurrency: number('listener-concurrency', v['listener-concurrency'], { integer: true, max: LIMITS.listenerConcurrency }),
+    cycles: number('cycles', v.cycles, { integer: true, max: tasks }),
+    sizeMedian: number('size-median', v['size-median'], { max: LIMITS.sizeLoc }),
+    sizeSigma: number('size-sigma', v['size-sigma'], { exclusive: false, max: LIMITS.sigma }),
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as typeof options & { tasks: number };
 
@@ -126,7 +129,7 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
       ...defined,
       ...(v.runtime ? { runtime: v.runtime as 'process' | 'docker' } : {}),
       ...(v.workspace ? { workspace: v.workspace as 'git' | 'none' } : {}),
-      ...(v.seed !== undefined ? { seed: /^-?\d+$/.test(v.seed) ? Number(v.seed) : v.seed } : {}),
+      ...(seed !== undefined ? { seed } : {}),
       ...(template ? { template } : {}),
       layout: { dbPath: v.db, runsDir: v['runs-dir'], workspacesDir: v.workspaces },
       ...(v.redis ? { redisUrl: v.redis } : {}),

@@ -45,7 +45,8 @@ export async function main(argv: string[], io: CommandIo = { stdout: (t) => proc
     return 2;
   }
   try {
-    return await (await command.load())(rest, io);
+    const { resolveRedisUrlArgs } = await import('./redis-url-args.ts');
+    return await (await command.load())(resolveRedisUrlArgs(rest, io.stderr), io);
   } catch (err) {
     return finishCommand(name, { error: err }, io);
   }

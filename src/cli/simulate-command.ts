@@ -3,9 +3,12 @@ import { ProgressLine } from '../report/progress-line.ts';
 import { simulate } from '../runner/simulate.ts';
 import { resumePlan } from '../runner/run-resume.ts';
 import { runLayout } from '../runner/run-layout.ts';
+import { checkDatabaseWritable } from '../telemetry/database-preflight.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import { runReportObserver } from '../admin/run-report.ts';
-import { parseCommandArgs } from './command-args.ts';
+import { LIMITS } from '../scenario/scenario-limits.ts';
+import { seedFromText } from '../scenario/seed.ts';
+import { intOption, parseCommandArgs } from './command-args.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 import { commandSignals } from './command-signals.ts';
@@ -37,13 +40,6 @@ that fails (round limit, rejection) is an outcome of the simulation, not an erro
 
 ${EXIT_CODE_HELP}`;
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw usageError(`--${name} must be a whole number ≥ 1, got "${value}"`);
-  return n;
-}
-
 export async function runSimulateCommand(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandArgs('simulate', argv, {
     json: { type: 'boolean', default: false },
@@ -73,6 +69,11 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
   } else if (!file || positionals.length > 1) throw usageError('give exactly one scenario file', 'e.g. `npm run simulate scenarios/task-a.yaml`');
   if (values.runtime && values.runtime !== 'process' && values.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${values.runtime}"`);
   if (values.workspace && values.workspace !== 'git' && values.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${values.workspace}"`);
+  // Under the same caps as the scenario schema (one source of truth), checked before anything runs.
+  const seed = values.seed !== undefined ? seedFromText(values.seed) : undefined;
+  const listenersPerPersona = intOption('simulate', 'listeners', values.listeners, 1, LIMITS.listenersPerPersona);
+  const listenerConcurrency = intOption('simulate', 'concurrency', values.concurrency, 1, LIMITS.listenerConcurrency);
+  const taskConcurrency = intOption('simulate', 'tasks-in-flight', values['tasks-in-flight'], 1, LIMITS.taskConcurrency);
 
   const signals = commandSignals(io);
   const progress = new ProgressLine();
@@ -89,10 +90,10 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(values.runtime ? { runtime: values.runtime as 'process' | 'docker' } : {}),
       ...(values.workspace ? { workspace: values.workspace as 'git' | 'none' } : {}),
-      ...(values.seed !== undefined ? { seed: /^-?\d+$/.test(values.seed) ? Number(values.seed) : values.seed } : {}),
-      listenersPerPersona: positiveInt('listeners', values.listeners),
-      listenerConcurrency: positiveInt('concurrency', values.concurrency),
-      taskConcurrency: positiveInt('tasks-in-flight', values['tasks-in-flight']),
+      ...(seed !== undefined ? { seed } : {}),
+      listenersPerPersona,
+      listenerConcurrency,
+      taskConcurrency,
       ...(values.prefix ? { queuePrefix: values.prefix } : {}),
       ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
       signal: signals.signal,
@@ -119,7 +120,9 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
 
 /** The scenario and options of the run to resume, read from its database. */
 function resumeOptions(dbPath: string | undefined, runId: string) {
-  const store = new SqliteTelemetryStore(runLayout({ dbPath }).dbPath);
+  const path = runLayout({ dbPath }).dbPath;
+  checkDatabaseWritable(path);
+  const store = new SqliteTelemetryStore(path);
   try {
     store.migrate();
     // The original recording stays as it was; the resumed run still gets its report.

@@ -27,8 +27,13 @@ export function connectionOptions(url: string): ConnectionOptions {
   };
 }
 
-/** One-shot check that a Redis server answers PING within `timeoutMs`. */
-export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean> {
+/** What a one-shot connection to Redis found: it answers, it refused our credentials, or nothing answers. */
+export type RedisProbe = { ok: true } | { ok: false; reason: 'auth' | 'unreachable'; message: string };
+
+const AUTH_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|AUTH .*(failed|without any password)/i;
+
+/** One-shot connection and PING within `timeoutMs`, telling a refused login from a server that does not answer. */
+export async function probeRedis(url: string, timeoutMs = 1500): Promise<RedisProbe> {
   const client = new Redis({
     ...(connectionOptions(url) as object),
     lazyConnect: true,
@@ -37,16 +42,23 @@ export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean>
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  let seen: Error | undefined;
+  client.on('error', (err: Error) => (seen ??= err));
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+    return (await client.ping()) === 'PONG' ? { ok: true } : { ok: false, reason: 'unreachable', message: 'no PONG' };
+  } catch (err) {
+    const message = [err, seen].map((e) => (e instanceof Error ? e.message : '')).find((m) => AUTH_REPLY.test(m)) ?? (err instanceof Error ? err.message : String(err));
+    return { ok: false, reason: AUTH_REPLY.test(message) ? 'auth' : 'unreachable', message };
   } finally {
     // disconnect() on a connection that already ended keeps the process alive for ~2 s (ioredis).
     if (client.status !== 'end') client.disconnect();
   }
+}
+
+/** One-shot check that a Redis server answers PING within `timeoutMs` (and accepts the URL's credentials). */
+export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean> {
+  return (await probeRedis(url, timeoutMs)).ok;
 }
 
 /**
@@ -57,6 +69,8 @@ export async function queueJobCounts(url: string, prefix: string, name: string, 
   const queue = new Queue(name, {
     prefix,
     connection: { ...(connectionOptions(url) as object), connectTimeout: timeoutMs, retryStrategy: () => null } as ConnectionOptions,
+    // A health check only reads: without this the Queue writes its `<prefix>:<name>:meta` hash, for good.
+    skipMetasUpdate: true,
   });
   queue.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
@@ -448,11 +462,26 @@ export async function obliterateQueues(url: string, prefix: string, names: reado
 }
 
 export function redisUnavailable(url: string, cause?: unknown): AspError {
-  return new AspError('REDIS_UNAVAILABLE', `Redis does not answer at ${url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@')}`, {
+  return new AspError('REDIS_UNAVAILABLE', `Redis does not answer at ${redactRedisUrl(url)}`, {
     exitCode: 2,
     cause,
     hint:
       'start Redis (`redis-server --daemonize yes`, `docker compose up -d redis`, or install it: `apt-get install redis-server`), ' +
       'or point REDIS_URL at a running server (e.g. REDIS_URL=redis://127.0.0.1:6379)',
   });
+}
+
+/** Redis answered but refused the URL's credentials (WRONGPASS, NOAUTH): say so, which user, and how to fix it. */
+export function redisAuthFailed(url: string, reply: string): AspError {
+  const u = new URL(url);
+  const user = u.username ? decodeURIComponent(u.username) : 'default';
+  const given = u.password ? 'the password in the URL' : 'no password';
+  return new AspError('REDIS_UNAVAILABLE', `Redis at ${redactRedisUrl(url)} refused to log in user "${user}" with ${given}: ${reply.split('\n')[0]}`, {
+    exitCode: 2,
+    hint: `give the right credentials: redis://${u.username || ''}:<password>@${u.host}${u.pathname.length > 1 ? u.pathname : ''} in REDIS_URL or --redis-url-file (check the user with \`redis-cli ACL LIST\`)`,
+  });
+}
+
+function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
 }

@@ -1,6 +1,7 @@
 import { AspError } from '../errors.ts';
 import type { StepEnvelope } from '../queue/job-schema.ts';
 import { parseScenario, type LoadedScenario } from '../scenario/scenario-loader.ts';
+import { seedFromText } from '../scenario/seed.ts';
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { StepResult, TaskOutcome } from '../workflow/task-types.ts';
 
@@ -59,7 +60,8 @@ export function resumePlan(store: TelemetryStore, runId: string): {
   const row = runRow(store, runId);
   const loaded = parseScenario(row.scenario_source ?? '', row.scenario_file ?? `<run ${runId}>`);
   const options = JSON.parse(row.options_json) as { listeners?: { perPersona?: number; concurrency?: number }; workflow?: { concurrency?: number } };
-  const seed = /^-?\d+$/.test(row.seed) ? Number(row.seed) : row.seed;
+  // Exactly as stored: a text seed such as "007" stays a text (its own random stream).
+  const seed = seedFromText(row.seed, `runs.seed of ${runId}`);
   return {
     loaded,
     seed,

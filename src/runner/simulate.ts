@@ -23,6 +23,7 @@ import { RunLease, type RunLeaseOptions } from './run-lease.ts';
 import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
 import { combineObservers, type RunObserver } from './run-observer.ts';
 import { loadResumeState, stepKey, storedCostOfFinishedTasks, type ResumeState } from './run-resume.ts';
+import { preflightRun } from './run-preflight.ts';
 import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
 import { checkParts, cleanup, forwardListenerLog, resolveScenario, type ScenarioOverrides } from './run-support.ts';
 import { queueStepActors } from './step-actors.ts';
@@ -75,8 +76,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   checkParts(cycles.flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
   checkAgentScenario(scenario, loaded.file);
 
-  const redis: RedisHandle = await acquireRedis(options.redisUrl);
   const layout = runLayout({ ...options.layout, ...(options.resume ? { runId: options.resume } : {}) });
+  await preflightRun({ dbPath: layout.dbPath, runtime: scenario.runtime });
+  const redis: RedisHandle = await acquireRedis(options.redisUrl);
   const { runId } = layout;
   const store = new SqliteTelemetryStore(layout.dbPath);
   let resume: ResumeState | undefined;

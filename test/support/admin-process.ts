@@ -22,8 +22,14 @@ export class AdminProcess {
     return this.stderrText;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** `args` may carry their own --redis/--redis-url-file (then REDIS_URL is not added). */
   static async start(args: string[], timeoutMs = 30_000): Promise<AdminProcess> {
-    const child = spawn(process.execPath, [ASP, 'admin', '--port', '0', '--redis', REDIS_URL, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const redis = args.some((a) => a.startsWith('--redis')) ? [] : ['--redis', REDIS_URL];
+    const child = spawn(process.execPath, [ASP, 'admin', '--port', '0', ...redis, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
