@@ -91,7 +91,8 @@ describe('run lifecycle', () => {
     const redis = await startPrivateRedis();
     try {
       expect(redis.private).toBe(true);
-      expect(redis.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+      // Only ACL users: the URL carries the private server's admin user and password.
+      expect(redis.url).toMatch(/^redis:\/\/asp-admin:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
       expect(await pingRedis(redis.url)).toBe(true);
     } finally {
       await redis.close();
