@@ -1,28 +1,38 @@
 import { parseArgs } from 'node:util';
 import { renderTable } from '../report/text-table.ts';
 import { serveBareWorker } from '../runner/bare-chain.ts';
-import { runMemoryBench, runThroughputBench } from '../runner/throughput-bench.ts';
+import { isWorkerPersona } from '../personas.ts';
+import { ROUND_TRIP_STEPS, serveRoundTripWorker } from '../runner/round-trip-baseline.ts';
+import { BENCH_GOAL, DEFAULT_SETTINGS, runMemoryBench, runThroughputBench, type BenchSetting, type ThroughputBenchResult } from '../runner/throughput-bench.ts';
 import { LOAD_DEFAULTS } from '../runner/load-test.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
 
-const HELP = `usage: asp bench [--tasks 2000] [--memory] [options]
+const HELP = `usage: asp bench [--tasks 2000] [--settings 64/32,256/64] [--memory] [options]
 
-Throughput: in one run on the same Redis, the engine's load test (asp load,
-lean, workspace none, 1 listener per persona) against a bare BullMQ chain
-jordan → alex → sarah whose jobs only forward to the next queue (one worker
-per queue, each in its own child process like the engine's listeners), with
-the same tasks, tasks in flight and worker concurrency. Prints tasks/s and
-jobs/s of both and the ratios engine/bare (goal ≥ 0.6).
+Throughput: at each setting (tasks in flight / worker concurrency), in one run
+on the same Redis:
+  baseline   the floor: the engine's round trip and nothing else. A runner keeps
+             the tasks in flight, each task ${ROUND_TRIP_STEPS.length} sequential steps on the
+             jordan/alex/sarah queues, each queue's worker in its own child
+             process answering at once, completions read through QueueEvents
+             (no validation, no machine, no database)
+  engine     the engine's load test (asp load, lean, workspace none, 1 listener
+             per persona) with the same tasks, in flight and worker concurrency
+  chain      a second reference: a bare BullMQ chain jordan → alex → sarah whose
+             jobs only forward to the next queue (3 jobs per task)
+Prints tasks/s and jobs/s of each and the ratio engine/baseline in tasks/s
+(goal ≥ ${BENCH_GOAL} at every setting).
 
 Memory (--memory): lean load runs of 10,000 and 100,000 tasks, each in a
-fresh process; prints the runner's peak RSS of each (goal: flat).
+fresh process; prints the runner's peak RSS of each (goal: flat, ≤ ×1.2).
 
   --tasks <n>                  tasks per throughput run (default 2000)
-  --repeat <n>                 throughput runs; ratios are the median (default 1)
-  --concurrency <n>            tasks in flight (default ${LOAD_DEFAULTS.concurrency})
-  --listener-concurrency <n>   jobs per listener / bare worker at once (default ${LOAD_DEFAULTS.listenerConcurrency})
-  --bare-workers <mode>        process (default) or inline (workers in the bench process)
+  --settings <k/c,…>           in-flight/worker-concurrency pairs (default 64/32,256/64)
+  --concurrency <n>            with --listener-concurrency: one setting instead
+  --listener-concurrency <n>
+  --repeat <n>                 runs per setting; the ratio is the median (default 1)
+  --skip-chain                 leave out the forward chain reference
   --memory                     the memory benchmark instead
   --sizes <a,b>                task counts of the memory runs (default 10000,100000)
   --json                       one JSON object on the last stdout line
@@ -38,6 +48,18 @@ function int(name: string, value: string | undefined, fallback: number): number 
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
+function settingsOf(v: { settings?: string | undefined; concurrency?: string | undefined; 'listener-concurrency'?: string | undefined }): BenchSetting[] {
+  if (v.settings !== undefined) {
+    return v.settings.split(',').map((pair) => {
+      const [k, c, ...rest] = pair.trim().split('/');
+      if (rest.length > 0 || c === undefined) throw usageError(`--settings: "${pair}" is not <in-flight>/<worker-concurrency>`, 'e.g. --settings 64/32,256/64');
+      return { inFlight: int('settings', k, 0), workerConcurrency: int('settings', c, 0) };
+    });
+  }
+  if (v.concurrency === undefined && v['listener-concurrency'] === undefined) return [...DEFAULT_SETTINGS];
+  return [{ inFlight: int('concurrency', v.concurrency, LOAD_DEFAULTS.concurrency), workerConcurrency: int('listener-concurrency', v['listener-concurrency'], LOAD_DEFAULTS.listenerConcurrency) }];
+}
+
 export async function runBenchCommand(argv: string[], io: CommandIo): Promise<number> {
   let v;
   try {
@@ -46,16 +68,18 @@ export async function runBenchCommand(argv: string[], io: CommandIo): Promise<nu
       strict: true,
       options: {
         tasks: { type: 'string' },
+        settings: { type: 'string' },
         repeat: { type: 'string' },
         concurrency: { type: 'string' },
         'listener-concurrency': { type: 'string' },
-        'bare-workers': { type: 'string' },
+        'skip-chain': { type: 'boolean', default: false },
         memory: { type: 'boolean', default: false },
         sizes: { type: 'string' },
         json: { type: 'boolean', default: false },
         redis: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
-        // Internal: the child side of the bare chain.
+        // Internal: the child side of the baseline and of the chain.
+        'round-trip-worker': { type: 'string' },
         'bare-worker': { type: 'string' },
         next: { type: 'string' },
         prefix: { type: 'string' },
@@ -70,6 +94,12 @@ export async function runBenchCommand(argv: string[], io: CommandIo): Promise<nu
   }
   const concurrency = int('concurrency', v.concurrency, LOAD_DEFAULTS.concurrency);
   const listenerConcurrency = int('listener-concurrency', v['listener-concurrency'], LOAD_DEFAULTS.listenerConcurrency);
+  const worker = v['round-trip-worker'];
+  if (worker !== undefined) {
+    if (!v.prefix || !v.redis || !isWorkerPersona(worker)) throw usageError('--round-trip-worker <persona> needs --prefix and --redis');
+    await serveRoundTripWorker({ redisUrl: v.redis, prefix: v.prefix, persona: worker, concurrency: listenerConcurrency, ready: () => io.stdout('ready\n') });
+    return 0;
+  }
   if (v['bare-worker']) {
     if (!v.prefix || !v.redis) throw usageError('--bare-worker needs --prefix and --redis');
     await serveBareWorker({ redisUrl: v.redis, prefix: v.prefix, queue: v['bare-worker'], ...(v.next ? { next: v.next } : {}), concurrency: listenerConcurrency, ready: () => io.stdout('ready\n') });
@@ -91,18 +121,15 @@ export async function runBenchCommand(argv: string[], io: CommandIo): Promise<nu
         { header: 'wall', value: (r) => `${(r.wallMs / 1000).toFixed(1)} s` },
         { header: 'tasks/s', value: (r) => r.tasksPerS.toFixed(1) },
         { header: 'errors', value: (r) => r.errors },
-      ])}\n\nRSS growth ${result.runs[0]?.tasks ?? '?'} → ${result.runs[result.runs.length - 1]?.tasks ?? '?'} tasks: ×${result.growth.toFixed(2)} (goal: flat, ≤ ×1.25)\n`,
+      ])}\n\nRSS growth ${result.runs[0]?.tasks ?? '?'} → ${result.runs[result.runs.length - 1]?.tasks ?? '?'} tasks: ×${result.growth.toFixed(2)} (goal: flat, ≤ ×1.2)\n`,
     );
     return 0;
   }
-  const bareWorkers = v['bare-workers'] ?? 'process';
-  if (bareWorkers !== 'process' && bareWorkers !== 'inline') throw usageError(`--bare-workers must be process or inline, got "${bareWorkers}"`);
   const result = await runThroughputBench({
     tasks: int('tasks', v.tasks, 2000),
     repeat: int('repeat', v.repeat, 1),
-    concurrency,
-    listenerConcurrency,
-    bareWorkers,
+    settings: settingsOf(v),
+    chain: !v['skip-chain'],
     ...(v.redis ? { redisUrl: v.redis } : {}),
     onPhase: phase,
   });
@@ -110,21 +137,30 @@ export async function runBenchCommand(argv: string[], io: CommandIo): Promise<nu
     io.stdout(`${JSON.stringify(result)}\n`);
     return 0;
   }
-  const rows = result.runs.flatMap((r, i) => [
-    { what: `engine (asp load)${result.runs.length > 1 ? ` #${i + 1}` : ''}`, tasks: r.engine.tasksPerS, jobs: r.engine.jobsPerS, perTask: r.engine.jobsPerTask, ms: r.engine.activeMs },
-    { what: `bare BullMQ chain (${r.bare.workers === 'process' ? 'child processes' : 'in-process'})`, tasks: r.bare.tasksPerS, jobs: r.bare.jobsPerS, perTask: 3, ms: r.bare.ms },
-  ]);
-  io.stdout(
-    `Throughput: ${result.tasks} tasks, ${result.concurrency} in flight, worker concurrency ${result.listenerConcurrency}\n\n` +
-      `${renderTable(rows, [
-        { header: '', value: (r) => r.what, align: 'left' },
-        { header: 'tasks/s', value: (r) => r.tasks.toFixed(1) },
-        { header: 'jobs/s', value: (r) => r.jobs.toFixed(1) },
-        { header: 'jobs/task', value: (r) => r.perTask.toFixed(2) },
-        { header: 'time', value: (r) => `${(r.ms / 1000).toFixed(1)} s` },
-      ])}\n\n` +
-      `ratio engine/bare: ${result.ratioTasks.toFixed(2)} in tasks/s, ${result.ratioJobs.toFixed(2)} in jobs/s` +
-      ` (goal ≥ ${result.goal.ratio}: jobs/s ${result.goal.metJobs ? 'met' : 'missed'}, tasks/s ${result.goal.metTasks ? 'met' : 'missed'})\n`,
-  );
+  io.stdout(renderThroughput(result));
   return 0;
+}
+
+function renderThroughput(result: ThroughputBenchResult): string {
+  const rows = result.settings.flatMap((s) =>
+    s.runs.flatMap((r, i) => {
+      const of = `${s.inFlight}/${s.workerConcurrency}${s.runs.length > 1 ? ` #${i + 1}` : ''}`;
+      return [
+        { setting: of, what: 'baseline (round trip)', tasks: r.baseline.tasksPerS, jobs: r.baseline.jobsPerS, perTask: r.baseline.stepsPerTask, ms: r.baseline.ms, ratio: '' },
+        { setting: '', what: 'engine (asp load)', tasks: r.engine.tasksPerS, jobs: r.engine.jobsPerS, perTask: r.engine.jobsPerTask, ms: r.engine.activeMs, ratio: `×${r.ratio.toFixed(2)}` },
+        ...(r.chain ? [{ setting: '', what: 'reference: forward chain', tasks: r.chain.tasksPerS, jobs: r.chain.jobsPerS, perTask: 3, ms: r.chain.ms, ratio: '' }] : []),
+      ];
+    }),
+  );
+  const table = renderTable(rows, [
+    { header: 'in flight/conc.', value: (r) => r.setting, align: 'left' },
+    { header: '', value: (r) => r.what, align: 'left' },
+    { header: 'tasks/s', value: (r) => r.tasks.toFixed(1) },
+    { header: 'jobs/s', value: (r) => r.jobs.toFixed(1) },
+    { header: 'jobs/task', value: (r) => r.perTask.toFixed(2) },
+    { header: 'time', value: (r) => `${(r.ms / 1000).toFixed(1)} s` },
+    { header: 'engine/baseline', value: (r) => r.ratio },
+  ]);
+  const verdicts = result.settings.map((s) => `${s.inFlight}/${s.workerConcurrency} ×${s.ratio.toFixed(2)} ${s.met ? 'met' : 'missed'}`).join(', ');
+  return `Throughput: ${result.tasks} tasks per run\n\n${table}\n\nengine/baseline in tasks/s (goal ≥ ${result.goal.ratio} at every setting): ${verdicts}\n`;
 }

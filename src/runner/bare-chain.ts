@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { aspCommandLine } from '../cli/asp-command-line.ts';
+import { startBenchChild, untilStopped, type BenchChild } from './bench-child.ts';
 import { driveForwardingChain, ForwardingWorker, obliterateQueues } from '../queue/bullmq-driver.ts';
 
 /**
- * The benchmark's baseline: a bare BullMQ chain jordan → alex → sarah where
+ * The benchmark's second reference (the floor is the round-trip baseline,
+ * round-trip-baseline.ts): a bare BullMQ chain jordan → alex → sarah where
  * each job only forwards its data to the next queue. To be fair to the engine
  * (whose listeners are child processes), each queue's worker runs in its own
  * child process by default, and this process only feeds the first queue and
@@ -32,14 +32,10 @@ export interface BareChainResult {
   workers: 'process' | 'inline';
 }
 
-interface Stoppable {
-  stop(): Promise<void>;
-}
-
 export async function runBareChain(options: BareChainOptions): Promise<BareChainResult> {
   const prefix = `asp-bench-${randomBytes(4).toString('hex')}`;
   const mode = options.workers ?? 'process';
-  const workers: Stoppable[] = [];
+  const workers: BenchChild[] = [];
   try {
     for (const [i, queue] of CHAIN.entries()) {
       const next = CHAIN[i + 1];
@@ -63,43 +59,15 @@ export async function runBareChain(options: BareChainOptions): Promise<BareChain
   }
 }
 
-async function startInlineWorker(redisUrl: string, prefix: string, queue: string, next: string | undefined, concurrency: number): Promise<Stoppable> {
+async function startInlineWorker(redisUrl: string, prefix: string, queue: string, next: string | undefined, concurrency: number): Promise<BenchChild> {
   const worker = new ForwardingWorker({ redisUrl, prefix, queue, ...(next ? { next } : {}), concurrency });
   await worker.start();
   return { stop: () => worker.close() };
 }
 
 /** Starts `asp bench --bare-worker <queue>` and waits for its "ready" line. */
-async function startChildWorker(redisUrl: string, prefix: string, queue: string, next: string | undefined, concurrency: number): Promise<Stoppable> {
-  const [node, args] = aspCommandLine(['bench', '--bare-worker', queue, '--prefix', prefix, '--redis', redisUrl, '--listener-concurrency', String(concurrency), ...(next ? ['--next', next] : [])]);
-  const child: ChildProcess = spawn(node, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bare worker ${queue} did not start within 60 s`)), 60_000);
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bare worker ${queue} exited with code ${code}`));
-    });
-  });
-  return {
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
+function startChildWorker(redisUrl: string, prefix: string, queue: string, next: string | undefined, concurrency: number): Promise<BenchChild> {
+  return startBenchChild(['bench', '--bare-worker', queue, '--prefix', prefix, '--redis', redisUrl, '--listener-concurrency', String(concurrency), ...(next ? ['--next', next] : [])], `bare worker ${queue}`);
 }
 
 /** The child side: runs one forwarding worker until SIGTERM/SIGINT. */
@@ -107,9 +75,6 @@ export async function serveBareWorker(options: { redisUrl: string; prefix: strin
   const worker = new ForwardingWorker({ redisUrl: options.redisUrl, prefix: options.prefix, queue: options.queue, ...(options.next ? { next: options.next } : {}), concurrency: options.concurrency });
   await worker.start();
   options.ready();
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await untilStopped();
   await worker.close();
 }

@@ -5,22 +5,37 @@ import { join } from 'node:path';
 import { aspCommandLine } from '../cli/asp-command-line.ts';
 import { acquireRedis } from '../runtime/private-redis.ts';
 import { runBareChain, type BareChainResult } from './bare-chain.ts';
+import { runRoundTripBaseline, type RoundTripResult } from './round-trip-baseline.ts';
 import { runLoadTest, type LoadReport } from './load-test.ts';
 
 /**
- * `asp bench`: the engine's load test against a bare BullMQ chain on the same
- * Redis with the same tasks, tasks in flight and worker concurrency, and the
- * memory benchmark (peak runner RSS of lean load runs of growing size, each
- * in a fresh process). Telemetry goes to a temporary database, removed after.
+ * `asp bench`: at each setting (tasks in flight / worker concurrency), in one
+ * run on the same Redis, the round-trip baseline (round-trip-baseline.ts: the
+ * engine's pattern with nothing else, the floor), the engine's load test
+ * (asp load, lean, workspace none, 1 listener per persona) and, as a second
+ * reference, the bare forward chain; and the memory benchmark (peak runner RSS
+ * of lean load runs of growing size, each in a fresh process). Telemetry goes
+ * to a temporary database, removed after.
  */
+export const BENCH_GOAL = 0.8;
+
+export interface BenchSetting {
+  inFlight: number;
+  workerConcurrency: number;
+}
+
+export const DEFAULT_SETTINGS: readonly BenchSetting[] = [
+  { inFlight: 64, workerConcurrency: 32 },
+  { inFlight: 256, workerConcurrency: 64 },
+];
 
 export interface ThroughputBenchOptions {
   tasks: number;
-  concurrency: number;
-  listenerConcurrency: number;
+  settings: readonly BenchSetting[];
   repeat: number;
   redisUrl?: string;
-  bareWorkers?: 'process' | 'inline';
+  /** Also run the forward chain (the second reference) [true]. */
+  chain?: boolean;
   onPhase?: (text: string) => void;
 }
 
@@ -33,15 +48,25 @@ export interface EngineFigures {
   e2eP95: number;
 }
 
+export interface SettingRun {
+  engine: EngineFigures;
+  baseline: RoundTripResult;
+  chain?: BareChainResult;
+  /** engine / baseline, tasks per second. */
+  ratio: number;
+}
+
+export interface SettingResult extends BenchSetting {
+  runs: SettingRun[];
+  /** Median over the runs. */
+  ratio: number;
+  met: boolean;
+}
+
 export interface ThroughputBenchResult {
   tasks: number;
-  concurrency: number;
-  listenerConcurrency: number;
-  runs: Array<{ engine: EngineFigures; bare: BareChainResult; ratioTasks: number; ratioJobs: number }>;
-  /** Medians over the runs. */
-  ratioTasks: number;
-  ratioJobs: number;
-  goal: { ratio: number; metJobs: boolean; metTasks: boolean };
+  settings: SettingResult[];
+  goal: { ratio: number; met: boolean };
 }
 
 const median = (xs: number[]) => {
@@ -65,45 +90,41 @@ export function engineFigures(report: LoadReport): EngineFigures {
 export async function runThroughputBench(options: ThroughputBenchOptions): Promise<ThroughputBenchResult> {
   const redis = await acquireRedis(options.redisUrl);
   const dir = mkdtempSync(join(tmpdir(), 'asp-bench-'));
-  const runs: ThroughputBenchResult['runs'] = [];
+  const settings: SettingResult[] = [];
   try {
-    for (let r = 0; r < options.repeat; r++) {
-      options.onPhase?.(`run ${r + 1}/${options.repeat}: engine, ${options.tasks} tasks`);
-      const report = await runLoadTest({
-        tasks: options.tasks,
-        concurrency: options.concurrency,
-        listenerConcurrency: options.listenerConcurrency,
-        listenersPerPersona: 1,
-        workspace: 'none',
-        redisUrl: redis.url,
-        layout: { dbPath: join(dir, 'telemetry.db'), runsDir: join(dir, 'runs'), workspacesDir: join(dir, 'workspaces') },
-      });
-      const engine = engineFigures(report);
-      options.onPhase?.(`run ${r + 1}/${options.repeat}: bare BullMQ chain, ${options.tasks} tasks`);
-      const bare = await runBareChain({
-        redisUrl: redis.url,
-        tasks: options.tasks,
-        inFlight: options.concurrency,
-        workerConcurrency: options.listenerConcurrency,
-        workers: options.bareWorkers ?? 'process',
-      });
-      runs.push({ engine, bare, ratioTasks: engine.tasksPerS / bare.tasksPerS, ratioJobs: engine.jobsPerS / bare.jobsPerS });
+    for (const setting of options.settings) {
+      const runs: SettingRun[] = [];
+      const label = `${setting.inFlight}/${setting.workerConcurrency}`;
+      for (let r = 0; r < options.repeat; r++) {
+        const of = `${label} run ${r + 1}/${options.repeat}`;
+        options.onPhase?.(`${of}: round-trip baseline, ${options.tasks} tasks`);
+        const baseline = await runRoundTripBaseline({ redisUrl: redis.url, tasks: options.tasks, inFlight: setting.inFlight, workerConcurrency: setting.workerConcurrency });
+        options.onPhase?.(`${of}: engine, ${options.tasks} tasks`);
+        const report = await runLoadTest({
+          tasks: options.tasks,
+          concurrency: setting.inFlight,
+          listenerConcurrency: setting.workerConcurrency,
+          listenersPerPersona: 1,
+          workspace: 'none',
+          redisUrl: redis.url,
+          layout: { dbPath: join(dir, 'telemetry.db'), runsDir: join(dir, 'runs'), workspacesDir: join(dir, 'workspaces') },
+        });
+        const engine = engineFigures(report);
+        let chain: BareChainResult | undefined;
+        if (options.chain ?? true) {
+          options.onPhase?.(`${of}: forward chain (reference), ${options.tasks} tasks`);
+          chain = await runBareChain({ redisUrl: redis.url, tasks: options.tasks, inFlight: setting.inFlight, workerConcurrency: setting.workerConcurrency, workers: 'process' });
+        }
+        runs.push({ engine, baseline, ...(chain ? { chain } : {}), ratio: engine.tasksPerS / baseline.tasksPerS });
+      }
+      const ratio = median(runs.map((x) => x.ratio));
+      settings.push({ ...setting, runs, ratio, met: ratio >= BENCH_GOAL });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await redis.close();
   }
-  const ratioTasks = median(runs.map((x) => x.ratioTasks));
-  const ratioJobs = median(runs.map((x) => x.ratioJobs));
-  return {
-    tasks: options.tasks,
-    concurrency: options.concurrency,
-    listenerConcurrency: options.listenerConcurrency,
-    runs,
-    ratioTasks,
-    ratioJobs,
-    goal: { ratio: 0.6, metJobs: ratioJobs >= 0.6, metTasks: ratioTasks >= 0.6 },
-  };
+  return { tasks: options.tasks, settings, goal: { ratio: BENCH_GOAL, met: settings.every((s) => s.met) } };
 }
 
 export interface MemoryBenchRun {
