@@ -37,11 +37,21 @@ export class AgentProcessError extends Error {
 const STDERR_TAIL = 2000;
 const KILL_GRACE_MS = 2000;
 
-export function runAgentProcess(o: AgentProcessOptions): Promise<AgentProcessOutput> {
+export interface CapturedProcess {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** The last 2,000 characters of stderr, `secrets` blanked. */
+  stderrTail: string;
+  wallMs: number;
+}
+
+/** Runs a command to its end and captures its output; rejects only on a timeout, an oversized stdout, a failed start or an abort. */
+export function runCaptured(o: AgentProcessOptions): Promise<CapturedProcess> {
   const [command, ...args] = o.argv;
   if (!command) return Promise.reject(new AgentProcessError('spawn', 'the agent command is empty'));
   const started = performance.now();
-  return new Promise<AgentProcessOutput>((resolve, reject) => {
+  return new Promise<CapturedProcess>((resolve, reject) => {
     const child = spawn(command, args, { cwd: o.cwd, env: o.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stdoutBytes = 0;
@@ -81,23 +91,27 @@ export function runAgentProcess(o: AgentProcessOptions): Promise<AgentProcessOut
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL * 2);
     });
-    // An agent that exits without reading its stdin: EPIPE is not our failure.
+    // A command that exits without reading its stdin: EPIPE is not our failure.
     child.stdin.on('error', () => undefined);
     child.stdin.end(o.input);
-    child.on('error', (err) => finish(() => reject(new AgentProcessError('spawn', `the agent command ${command} could not start: ${err.message}`))));
+    child.on('error', (err) => finish(() => reject(new AgentProcessError('spawn', `the command ${command} could not start: ${err.message}`))));
     child.on('close', (code, signal) => {
       finish(() => {
-        const wallMs = performance.now() - started;
         if (failure) return reject(failure);
-        if (code !== 0) {
-          const tail = scrub(stderr, o.secrets ?? []).trim().slice(-STDERR_TAIL);
-          return reject(new AgentProcessError('crash', `the agent exited with ${signal ? `signal ${signal}` : `code ${code}`}${tail ? `; its stderr ends with: ${tail}` : ''}`));
-        }
-        const responseLine = stdout.split('\n').find((l) => l.trimStart().startsWith('{')) ?? null;
-        resolve({ responseLine, wallMs });
+        resolve({ code, signal, stdout, stderrTail: scrub(stderr, o.secrets ?? []).trim().slice(-STDERR_TAIL), wallMs: performance.now() - started });
       });
     });
   });
+}
+
+/** One agent step: the command must exit 0; its response is the first stdout line starting with `{`. */
+export async function runAgentProcess(o: AgentProcessOptions): Promise<AgentProcessOutput> {
+  const out = await runCaptured(o);
+  if (out.code !== 0) {
+    throw new AgentProcessError('crash', `the agent exited with ${out.signal ? `signal ${out.signal}` : `code ${out.code}`}${out.stderrTail ? `; its stderr ends with: ${out.stderrTail}` : ''}`);
+  }
+  const responseLine = out.stdout.split('\n').find((l) => l.trimStart().startsWith('{')) ?? null;
+  return { responseLine, wallMs: out.wallMs };
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

@@ -9,7 +9,7 @@ import type { GitWorkspace } from '../workspace/git-workspace.ts';
 import { AgentProcessError, runAgentProcess } from './agent-process.ts';
 import { AGENT_PROTOCOL_VERSION, AgentResponseSchema, type AgentRequest, type AgentResponse } from './command-protocol.ts';
 import { PSP_DEFECT_TYPES } from './defect-model.ts';
-import { roundMinutes, TransientStepError, type AgentContext, type PersonaAgent } from './persona-agent.ts';
+import { TransientStepError, type AgentContext, type PersonaAgent } from './persona-agent.ts';
 import { estimateBrief } from './task-brief.ts';
 
 export interface CommandAgentOptions {
@@ -77,7 +77,8 @@ export class CommandAgent implements PersonaAgent {
     const response = parsed.data;
     if (response.step !== job.request.step) throw fail(`it answered step ${response.step} to a ${job.request.step} request`);
 
-    const minutes = roundMinutes((output.wallMs / 60_000) * spec.timeFactor);
+    // Measured, not modelled: kept to the millisecond-minute (roundMinutes' 0.1 floor would hide a fast agent's time).
+    const minutes = Math.max(0.001, Math.round((output.wallMs / 60_000) * spec.timeFactor * 1000) / 1000);
     const cost: StepCost = { tokensIn: response.tokens?.in ?? 0, tokensOut: response.tokens?.out ?? 0, usd: response.costUsd ?? 0 };
     const actor = response.agent ? `command:${response.agent.name}@${response.agent.version}` : `command:${commandName(spec)}`;
     const commit = response.commit ? await this.checkCommit(workspace, response.commit, base, fail) : undefined;
