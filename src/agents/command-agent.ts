@@ -92,7 +92,7 @@ export class CommandAgent implements PersonaAgent {
       case 'implement':
       case 'fix': {
         if (!commit) throw fail(`a ${r.step} step must answer with the commit it made ("commit")`);
-        const stat = base && commit !== base ? await workspace.numstat(commit, base) : { added: 0, deleted: 0 };
+        const stat = commit !== base ? await workspace.numstat(commit, base) : { added: 0, deleted: 0 };
         const modified = Math.min(stat.added, stat.deleted);
         const known = new Set(r.toFix.map((d) => d.id));
         return {

@@ -99,9 +99,9 @@ export class GitWorkspace {
     return { name, email };
   }
 
-  /** Lines added and deleted by one commit (`git diff --numstat`), or by everything after `base` up to it. */
+  /** Lines added and deleted by one commit (`git diff --numstat`), or by everything after `base` up to it (null: from the empty repository). */
   async numstat(sha: string, base?: string | null): Promise<NumStat> {
-    const parent = base ?? (await git(this.dir, ['rev-list', '--parents', '-n', '1', sha])).trim().split(' ')[1];
+    const parent = base !== undefined ? base : (await git(this.dir, ['rev-list', '--parents', '-n', '1', sha])).trim().split(' ')[1];
     const range = parent ? [parent, sha] : ['4b825dc642cb6eb9a060e54bf8d69288fbee4904', sha];
     const out = await git(this.dir, ['diff', '--numstat', ...range]);
     let added = 0;
