@@ -15,7 +15,7 @@ export const FIXTURE_AGENT = join(REPO, 'test/fixtures/agents/misbehaving-agent.
  * got), written to `dir`; also writes the API key file (0600). Returns both paths.
  */
 export function writeAgentScenario(dir: string, overrides: Record<string, unknown> = {}): { scenario: string; apiKeyFile: string } {
-  const doc = parse(readFileSync(join(REPO, 'scenarios/agent-task-a.yaml'), 'utf8')) as Record<string, any>;
+  const doc = parse(readFileSync(join(REPO, 'scenarios/agent-task-a.yaml'), 'utf8')) as { personas: Record<string, Record<string, unknown>> };
   doc.personas.jordan = { ...doc.personas.jordan, agent: { kind: 'command', command: ['node', FIXTURE_AGENT, 'env'], timeoutMs: 60_000 } };
   Object.assign(doc, overrides);
   const scenario = join(dir, 'agent-task-a.yaml');
