@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RunObserver } from '../runner/run-observer.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
 import { REPORT_FILE } from './admin-defaults.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
 import { runDashboardData, withReadOnlyStore } from './telemetry-queries.ts';

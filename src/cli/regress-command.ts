@@ -6,7 +6,9 @@ import { renderRegression } from '../report/regress-report.ts';
 import { DEFAULT_BASELINE_DIR, DEFAULT_REGRESSION_DIR, runRegressionSuite, type RegressionReport } from '../runner/regression-suite.ts';
 import { metricReference } from '../runner/run-metrics.ts';
 import { AspError } from '../errors.ts';
-import type { CommandIo } from './main.ts';
+import { TRANSPORT_KINDS, type TransportKind } from '../runner/simulate.ts';
+import { defaultObservers } from './default-observers.ts';
+import { usageError, type CommandIo } from './main.ts';
 import { parseCommandArgs } from './command-args.ts';
 import { commandSignals } from './command-signals.ts';
 import { finishCommand, type CommandOutcome } from './exit-status.ts';
@@ -34,6 +36,7 @@ outcome digest and task digests with the committed baseline
   --runs-dir <dir>    where runs/<runId>/ go (default runs)
   --workspaces <dir>  workspace root (default workspaces)
   --redis <url>       Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
+  --transport <kind>  queue (default) or inline (agents in this process, no Redis; same digests)
 
 Thresholds (k6 style): <metric>[.<aggregate>] <comparator> <number>
   comparators  <  <=  >  >=  ==  !=
@@ -55,6 +58,7 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
     'runs-dir': { type: 'string' },
     workspaces: { type: 'string' },
     redis: { type: 'string' },
+    transport: { type: 'string' },
     'log-level': { type: 'string' },
   });
   const { values, positionals } = parsed;
@@ -62,6 +66,8 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
     io.stdout(HELP);
     return 0;
   }
+  const transport = values.transport as TransportKind | undefined;
+  if (transport !== undefined && !TRANSPORT_KINDS.includes(transport)) throw usageError(`--transport must be ${TRANSPORT_KINDS.join(' or ')}, got "${values.transport}"`);
   const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
@@ -71,6 +77,8 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
       updateBaselines: values['update-baselines'],
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
+      ...(transport ? { transport } : {}),
+      observers: defaultObservers,
       ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
       signal: signals.signal,
       onScenario: ({ name, index, total, progress: p }) => {

@@ -1,11 +1,12 @@
 import { renderSummary } from '../report/summary-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
-import { simulate } from '../runner/simulate.ts';
+import { simulate, TRANSPORT_KINDS, type TransportKind } from '../runner/simulate.ts';
 import { resumePlan } from '../runner/run-resume.ts';
 import { runLayout } from '../runner/run-layout.ts';
 import { checkDatabaseWritable } from '../telemetry/database-preflight.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import { runReportObserver } from '../admin/run-report.ts';
+import { defaultObservers } from './default-observers.ts';
 import { LIMITS } from '../scenario/scenario-limits.ts';
 import { seedFromText } from '../scenario/seed.ts';
 import { intOption, parseCommandArgs } from './command-args.ts';
@@ -14,7 +15,6 @@ import { usageError } from './main.ts';
 import { commandSignals } from './command-signals.ts';
 import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
-import { defaultObservers } from '../runner/default-observers.ts';
 import type { RunSummary } from '../runner/run-summary.ts';
 import { checkExpectations, OutcomeCollector, parseExpectations } from '../runner/scenario-expectations.ts';
 
@@ -30,6 +30,8 @@ const HELP = `usage: asp simulate <scenario.yaml> [options]
   --listeners <n>        listeners per persona
   --concurrency <n>      jobs one listener processes at once
   --tasks-in-flight <n>  tasks in flight per cycle
+  --transport <kind>     queue (default: persona queues and listeners) or inline (the
+                         persona agents in this process: no Redis, no listeners; same digest)
   --redis <url>          Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
   --prefix <name>        BullMQ prefix (default: private per run, removed at the end)
   --resume <runId>       finish an interrupted or crashed run from the database (no scenario file)
@@ -54,6 +56,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
     concurrency: { type: 'string' },
     'tasks-in-flight': { type: 'string' },
     redis: { type: 'string' },
+    transport: { type: 'string' },
     prefix: { type: 'string' },
     resume: { type: 'string' },
     'log-level': { type: 'string' },
@@ -75,6 +78,8 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
   const listenerConcurrency = intOption('simulate', 'concurrency', values.concurrency, 1, LIMITS.listenerConcurrency);
   const taskConcurrency = intOption('simulate', 'tasks-in-flight', values['tasks-in-flight'], 1, LIMITS.taskConcurrency);
 
+  const transport = values.transport as TransportKind | undefined;
+  if (transport !== undefined && !TRANSPORT_KINDS.includes(transport)) throw usageError(`--transport must be ${TRANSPORT_KINDS.join(' or ')}, got "${values.transport}"`);
   const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
@@ -88,6 +93,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
       loaded,
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
+      ...(transport ? { transport } : {}),
       ...(values.runtime ? { runtime: values.runtime as 'process' | 'docker' } : {}),
       ...(values.workspace ? { workspace: values.workspace as 'git' | 'none' } : {}),
       ...(seed !== undefined ? { seed } : {}),

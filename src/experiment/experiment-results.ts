@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import { canonicalJson } from '../runner/outcome-digest.ts';
+import { canonicalJson } from '../engine/outcome-digest.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { ExperimentPlan } from './experiment-loader.ts';
 import type { RunResult } from './experiment-metrics.ts';

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../runner/outcome-digest.ts';
+import { canonicalJson } from '../engine/outcome-digest.ts';
 import type { ParameterPath } from './parameter-path.ts';
 
 /** One point of the grid: a value for every varied path. */

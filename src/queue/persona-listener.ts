@@ -1,14 +1,11 @@
 import { hostname } from 'node:os';
+import { createPersonaAgent } from '../agents/agent-factory.ts';
 import { CommandAgent } from '../agents/command-agent.ts';
-import { SimulatedAlex } from '../agents/simulated-alex.ts';
-import { SimulatedJordan } from '../agents/simulated-jordan.ts';
-import { SimulatedSarah } from '../agents/simulated-sarah.ts';
 import { TransientStepError, type PersonaAgent } from '../agents/persona-agent.ts';
-import { createRandom } from '../agents/prng.ts';
+import { executeStep } from '../agents/step-execution.ts';
 import { AspError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PersonaName } from '../personas.ts';
-import { GitWorkspace } from '../workspace/git-workspace.ts';
 import { StepConsumer, UnrecoverableError, type ConsumedJob } from './bullmq-driver.ts';
 import { MAX_JOB_BYTES, StepJobSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
 import { Heartbeat } from './listener-registry.ts';
@@ -25,12 +22,6 @@ export interface PersonaListenerOptions {
   /** The persona's API key (ASP_API_KEY_FILE): a command agent gets it as OPENAI_API_KEY. Never logged. */
   apiKey?: string;
 }
-
-const AGENTS: Record<PersonaName, () => PersonaAgent> = {
-  jordan: () => new SimulatedJordan(),
-  alex: () => new SimulatedAlex(),
-  sarah: () => new SimulatedSarah(),
-};
 
 /**
  * Consumes one persona's queue: validates each job, runs the persona's agent
@@ -49,7 +40,7 @@ export class PersonaListener {
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: PersonaListenerOptions) {
-    this.agent = AGENTS[options.persona]();
+    this.agent = createPersonaAgent(options.persona);
     this.commandAgent = new CommandAgent({ persona: options.persona, env: process.env, appDir: process.cwd(), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
     this.consumer = new StepConsumer({
       redisUrl: options.redisUrl,
@@ -88,19 +79,10 @@ export class PersonaListener {
       throw new UnrecoverableError(`invalid job: addressed to ${job.persona}, this listener is ${this.options.persona}`);
     }
     const { taskId, step, round } = job.request;
-    const workspace = job.workspace.mode === 'git' ? new GitWorkspace(this.options.workspaceRoot, job.workspace.dir) : null;
     const startedAt = Date.now();
     this.active++;
     try {
-      const result = await (job.agent ? this.commandAgent : this.agent).run({
-        job,
-        random: createRandom(job.seed, taskId, step, round),
-        workspace,
-        commitTag: `[asp ${job.runId} ${taskId} ${step} r${round}]`,
-        attempt: raw.attemptsMade,
-      });
-      const pause = (job.pacingMs ?? 0) - (Date.now() - startedAt);
-      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+      const result = await executeStep(job.agent ? this.commandAgent : this.agent, job, { workspaceRoot: this.options.workspaceRoot, attempt: raw.attemptsMade });
       this.jobsDone++;
       log.debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
       return {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WatchedEvent } from '../runner/machine-watch.ts';
+import type { WatchedEvent } from '../engine/machine-watch.ts';
 
 /**
  * The comparable form of one task-machine event: what the recorder writes

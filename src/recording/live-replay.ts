@@ -1,6 +1,6 @@
 import { commandPersonas } from '../agents/agent-team.ts';
-import { defaultObservers } from '../runner/default-observers.ts';
-import { taskDigest } from '../runner/outcome-digest.ts';
+import { defaultObservers } from '../cli/default-observers.ts';
+import { taskDigest } from '../engine/outcome-digest.ts';
 import type { LayoutOptions } from '../runner/run-layout.ts';
 import { simulate, type Progress } from '../runner/simulate.ts';
 import { parseScenario } from '../scenario/scenario-loader.ts';

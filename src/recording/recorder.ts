@@ -1,8 +1,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StepJob } from '../queue/job-schema.ts';
-import { taskDigest } from '../runner/outcome-digest.ts';
-import type { RunObserver } from '../runner/run-observer.ts';
+import { taskDigest } from '../engine/outcome-digest.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
 import { STEP_NAMES, type StepName, type TaskOutcome } from '../workflow/task-types.ts';
 import { eventRecord, requestDigest } from './event-record.ts';
 import { RECORDING_FORMAT, type RecordingLine } from './recording-schema.ts';

@@ -1,9 +1,9 @@
 import { createActor, toPromise } from 'xstate';
 import { relativeSizeTables } from '../probe/index.ts';
-import { watchMachine } from '../runner/machine-watch.ts';
-import { OutcomeDigest, taskDigest } from '../runner/outcome-digest.ts';
-import { ProbeHistory } from '../runner/probe-history.ts';
-import { subjectOf } from '../runner/task-subject.ts';
+import { watchMachine } from '../engine/machine-watch.ts';
+import { OutcomeDigest, taskDigest } from '../engine/outcome-digest.ts';
+import { ProbeHistory } from '../engine/probe-history.ts';
+import { subjectOf } from '../engine/task-subject.ts';
 import { parseScenario } from '../scenario/scenario-loader.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import { planCycles } from '../scenario/task-plan.ts';

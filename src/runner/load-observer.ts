@@ -1,5 +1,5 @@
 import type { LoadMetrics, TaskEnd } from './load-metrics.ts';
-import type { RunObserver } from './run-observer.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
 
 /**
  * Feeds a run's events into LoadMetrics: a task starts at its first job

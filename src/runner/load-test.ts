@@ -8,7 +8,7 @@ import { loadObserver } from './load-observer.ts';
 import { ResourceSampler } from './load-sampler.ts';
 import { buildLoadScenario } from './load-scenario.ts';
 import { newRunId, type LayoutOptions } from './run-layout.ts';
-import type { RunObserver } from './run-observer.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
 import { simulate, type Progress, type SimulateOptions, type SimulationResult } from './simulate.ts';
 
 /** `asp load` options: the public, all-optional form (defaults in LOAD_DEFAULTS). */

@@ -3,12 +3,12 @@ import { basename, extname, join, relative } from 'node:path';
 import { AspError, ExitCode, errorMessage, exitCodeOf, isAspError } from '../errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { defaultObservers } from './default-observers.ts';
-import { taskDigest } from './outcome-digest.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
+import { taskDigest } from '../engine/outcome-digest.ts';
 import { baselinePath, differingTasks, type Baseline, keyMetrics, metricChanges, readBaseline, writeBaseline, type MetricChange } from './regression-baseline.ts';
 import type { LayoutOptions } from './run-layout.ts';
 import { checkExpectations, OutcomeCollector, parseExpectations } from './scenario-expectations.ts';
-import { simulate, type Progress } from './simulate.ts';
+import { simulate, type Progress, type TransportKind } from './simulate.ts';
 import type { ThresholdExpression, ThresholdResult } from './threshold-expression.ts';
 
 export const DEFAULT_REGRESSION_DIR = 'scenarios/regression';
@@ -21,8 +21,12 @@ export interface RegressionOptions {
   updateBaselines?: boolean;
   layout?: Omit<LayoutOptions, 'runId'>;
   redisUrl?: string;
+  /** How steps are delivered (default the persona queues); the digests are the same on every transport. */
+  transport?: TransportKind;
   signal?: AbortSignal;
   logLevel?: string;
+  /** Observers for each scenario's run (the recorder, the report), made afresh per run. */
+  observers?: () => RunObserver[];
   onScenario?: (event: { name: string; index: number; total: number; progress?: Progress; result?: ScenarioResult }) => void;
 }
 
@@ -142,10 +146,11 @@ async function runOne(entry: Entry, baseline: Baseline | undefined, options: Reg
       loaded,
       ...(options.layout ? { layout: options.layout } : {}),
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+      ...(options.transport ? { transport: options.transport } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
       onProgress,
-      observers: [...defaultObservers(), collector],
+      observers: [...(options.observers?.() ?? []), collector],
     });
     const { outcomes } = collector;
     const tasks = Object.fromEntries(outcomes.map((o) => [o.taskId, taskDigest(o)]));

@@ -6,7 +6,8 @@ import type { FailureReason, TaskOutcome } from '../workflow/task-types.ts';
 import type { ThresholdResult } from './threshold-expression.ts';
 import { errorMessage } from '../errors.ts';
 import type { RunLayout } from './run-layout.ts';
-import type { CycleCalendar } from './sim-calendar.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
+import type { CycleCalendar } from '../engine/sim-calendar.ts';
 
 /** What a person (or `--json`) gets at the end of a run. */
 export interface TaskSummaryRow {
@@ -102,7 +103,7 @@ interface CycleAccumulator {
  * Builds the run summary one task at a time, so a run never needs to hold
  * its outcomes: counters, the first rows, and compact accuracy records.
  */
-export class RunSummaryBuilder {
+export class RunSummaryBuilder implements RunObserver {
   /** Rows of the first MAX_ROWS tasks in plan order, by position. */
   private readonly rows: TaskSummaryRow[] = [];
   private readonly cycles: CycleSummary[] = [];
@@ -177,6 +178,23 @@ export class RunSummaryBuilder {
 
   addCost(usd: number): void {
     this.totals.costUsd += usd;
+  }
+
+  // As an observer of the run's events.
+  cycleStarted({ size }: { size: number }): void {
+    this.startCycle(size);
+  }
+
+  taskFinished(o: TaskOutcome, at: { index: number; position: number }): void {
+    this.addTask(o, at.index, at.position);
+  }
+
+  cycleFinished(info: { cycle: number; name: string; calendar: CycleCalendar | null }): void {
+    this.finishCycle(info.cycle, info.name, info.calendar);
+  }
+
+  resultReceived({ envelope }: { envelope: { result: { cost: { usd: number } } } }): void {
+    this.addCost(envelope.result.cost.usd);
   }
 
   setError(err: unknown): void {

@@ -1,7 +1,7 @@
 import { AspError, isAspError } from '../errors.ts';
 import type { LoadedScenario } from '../scenario/scenario-loader.ts';
 import type { TaskOutcome } from '../workflow/task-types.ts';
-import type { RunObserver } from './run-observer.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
 import { computeMetrics, type RunMetrics } from './run-metrics.ts';
 import type { RunSummary } from './run-summary.ts';
 import { evaluateThreshold, parseThreshold, type ThresholdExpression, type ThresholdResult } from './threshold-expression.ts';

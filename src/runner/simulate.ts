@@ -1,40 +1,41 @@
 import { mkdirSync } from 'node:fs';
 import { checkAgentScenario, hasCommandAgent } from '../agents/agent-team.ts';
-import { AspError, ExitCode } from '../errors.ts';
+import { AspError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import { WORKER_PERSONAS } from '../personas.ts';
 import { relativeSizeTables } from '../probe/index.ts';
-import { StepDispatcher } from '../queue/step-dispatcher.ts';
+import { cleanup } from '../engine/cleanup-steps.ts';
+import { InlineTransport } from '../engine/inline-transport.ts';
+import { QueueTransport } from '../engine/queue-transport.ts';
+import { isRunFault, runScenario, type Progress } from '../engine/run-engine.ts';
+import { combineObservers, type RunObserver } from '../engine/run-observer.ts';
+import type { StepTransport } from '../engine/step-transport.ts';
 import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
-import { provisionPersonaCredentials, type PersonaCredentials } from '../runtime/persona-credentials.ts';
-import { createRuntime } from '../runtime/runtime-factory.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { planCycles } from '../scenario/task-plan.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
-import { TelemetryWriter } from '../telemetry/telemetry-writer.ts';
-import { taskMachine } from '../workflow/task-machine.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { CycleRunner, type Progress } from './cycle-runner.ts';
-import { defaultObservers } from './default-observers.ts';
-import { OutcomeDigest } from './outcome-digest.ts';
-import { RedisWatchdog } from './redis-watchdog.ts';
-import { RunLease, type RunLeaseOptions } from './run-lease.ts';
 import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
-import { combineObservers, type RunObserver } from './run-observer.ts';
+import { RunLease, type RunLeaseOptions } from './run-lease.ts';
 import { loadResumeState, stepKey, storedCostOfFinishedTasks, type ResumeState } from './run-resume.ts';
 import { preflightRun } from './run-preflight.ts';
 import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
-import { checkParts, cleanup, forwardListenerLog, resolveScenario, type ScenarioOverrides } from './run-support.ts';
-import { queueStepActors } from './step-actors.ts';
+import { checkParts, resolveScenario, type ScenarioOverrides } from './run-support.ts';
+import { TelemetryObserver } from './telemetry-observer.ts';
 
-export type { Progress } from './cycle-runner.ts';
+export type { Progress } from '../engine/run-engine.ts';
+
+/** How steps reach the personas: the BullMQ queues and listeners (default), or the agents in this process. */
+export type TransportKind = 'queue' | 'inline';
+export const TRANSPORT_KINDS: readonly TransportKind[] = ['queue', 'inline'];
 
 export interface SimulateOptions extends ScenarioOverrides {
   scenarioFile: string;
   /** A scenario already loaded (skips reading the file). */
   loaded?: LoadedScenario;
   layout?: LayoutOptions;
+  /** Default `queue`; `inline` needs no Redis and no listeners (same outcome digest); or a transport of your own. */
+  transport?: TransportKind | StepTransport;
   redisUrl?: string;
   runtime?: RuntimeKind;
   /** Open model: tasks started per second (still capped by taskConcurrency). */
@@ -50,7 +51,7 @@ export interface SimulateOptions extends ScenarioOverrides {
   queuePrefix?: string;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
-  /** Recorder, reports, metrics (see run-observer.ts); default: defaultObservers(). */
+  /** Everything else that watches the run (recorder, reports, metrics; see engine/run-observer.ts). */
   observers?: RunObserver[];
   logLevel?: string;
 }
@@ -65,26 +66,29 @@ export interface SimulationResult {
 
 /**
  * Runs a scenario end to end: validates it (before writing anything), finds
- * Redis, starts the listeners, drives one task machine per task through the
- * persona queues cycle by cycle, and writes telemetry as results arrive.
+ * Redis when steps go through the queues, opens the telemetry database, and
+ * runs the engine on the chosen transport with the telemetry writer, the
+ * summary and the caller's observers watching.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
   const loaded = options.loaded ?? loadScenarioFile(options.scenarioFile);
   const scenario = resolveScenario(loaded.scenario, options);
   const tables = relativeSizeTables(scenario.history.parts);
-  const cycles = planCycles(scenario);
-  checkParts(cycles.flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
+  checkParts(planCycles(scenario).flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
   checkAgentScenario(scenario, loaded.file);
 
+  const kind = options.transport ?? 'queue';
   const layout = runLayout({ ...options.layout, ...(options.resume ? { runId: options.resume } : {}) });
-  await preflightRun({ dbPath: layout.dbPath, runtime: scenario.runtime });
-  const redis: RedisHandle = await acquireRedis(options.redisUrl);
+  // Only the queue transport starts listeners (a docker runtime needs its engine).
+  await preflightRun({ dbPath: layout.dbPath, runtime: kind === 'queue' ? scenario.runtime : 'process' });
+  const redis: RedisHandle | undefined = kind === 'queue' ? await acquireRedis(options.redisUrl) : undefined;
   const { runId } = layout;
   const store = new SqliteTelemetryStore(layout.dbPath);
   let resume: ResumeState | undefined;
   let lease: RunLease | undefined;
   // The run stops on the user's signal, or resumably on an infrastructure fault (fault says which).
   const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let fault: AspError | undefined;
   const stopRun = (err: AspError) => {
     if (fault) return;
@@ -107,7 +111,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (resume) lease = RunLease.acquire(store, runId, leaseOptions);
   } catch (err) {
     store.close();
-    await redis.close();
+    await redis?.close();
     throw err;
   }
   mkdirSync(layout.runDir, { recursive: true });
@@ -115,35 +119,20 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const log = logger.child({ component: 'runner' });
   const started = Date.now();
   const prefix = resume?.prefix ?? options.queuePrefix ?? `asp-${runId}`;
-  const privatePrefix = options.queuePrefix === undefined;
-  const runtime = createRuntime(scenario.runtime);
   const lean = options.lean ?? false;
+  const transport: StepTransport =
+    typeof kind === 'object'
+      ? kind
+      : redis
+        ? new QueueTransport(redis, { prefix, removeQueues: options.queuePrefix === undefined, workspaceRoot: layout.workspaceRoot, runDir: layout.runDir, logger })
+        : new InlineTransport({ workspaceRoot: layout.workspaceRoot });
   const summary = new RunSummaryBuilder(runId, loaded, scenario, layout, lean);
   if (resume) summary.addCost(storedCostOfFinishedTasks(resume));
-  const writer = new TelemetryWriter(store, runId);
-  const digest = new OutcomeDigest();
-  const observe = combineObservers(options.observers ?? defaultObservers(), (err, hook) => log.warn({ err, hook }, 'run observer failed'));
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  let outage: AspError | undefined;
-  const watchdog = new RedisWatchdog(redis.url, scenario.workflow.redisOutageMs, {
-    onDown: () => log.warn('Redis does not answer; the run waits for it'),
-    onBack: (ms) => {
-      log.info({ downMs: ms }, 'Redis is back; the run continues');
-      // A Redis that restarted empty forgot the persona users: give them back.
-      credentials?.restore().catch((err: unknown) => log.error({ err }, 'could not restore the persona Redis users'));
-    },
-    onOutage: (ms) => {
-      outage = new AspError('REDIS_UNAVAILABLE', `Redis went away for ${Math.round(ms / 1000)} s during run ${runId}; the run stopped`, {
-        exitCode: ExitCode.INFRASTRUCTURE,
-        hint: `start Redis again, then finish the run with: npm run simulate -- --resume ${runId}`,
-      });
-      log.error({ downMs: ms }, 'Redis outage: stopping the run');
-      stop.abort();
-    },
-  });
-  let dispatcher: StepDispatcher | undefined;
-  let credentials: PersonaCredentials | undefined;
+  const telemetry = new TelemetryObserver(store, runId, lean);
+  const observers = [telemetry, summary, ...(options.observers ?? [])];
+  const observe = combineObservers(observers, (err, hook) => log.warn({ err, hook }, 'run observer failed'));
   let status: SimulationResult['status'] = 'failed';
+  let digest = '';
   let result: SimulationResult | undefined;
   try {
     if (resume) store.reopenRun(runId);
@@ -165,90 +154,42 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       lease = RunLease.acquire(store, runId, leaseOptions);
     }
     observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
-    log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, redis: redis.private ? 'private' : 'shared', resumed: Boolean(resume) }, 'run started');
-    watchdog.start();
-    credentials = await provisionPersonaCredentials({ redisUrl: redis.url, prefix, runId, runDir: layout.runDir, personas: WORKER_PERSONAS, logger: log });
-    await runtime.start({
-      runId,
-      redisUrl: redis.url,
-      redisUrlFiles: credentials.urlFiles(),
-      ...(process.env.ASP_API_KEY_FILE ? { apiKeyFile: process.env.ASP_API_KEY_FILE } : {}),
-      queuePrefix: prefix,
-      personas: WORKER_PERSONAS,
-      listenersPerPersona: scenario.listeners.perPersona,
-      concurrency: scenario.listeners.concurrency,
-      workspaceRoot: layout.workspaceRoot,
-      runDir: layout.runDir,
-      onLog: (persona, line) => forwardListenerLog(logger, persona, line),
-      onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
-      signal,
-    });
-    dispatcher = new StepDispatcher({
-      redisUrl: redis.url,
-      prefix,
-      personas: WORKER_PERSONAS,
-      attempts: scenario.workflow.stepAttempts,
-      backoffMs: scenario.workflow.stepBackoffMs,
-      timeoutMs: scenario.workflow.stepTimeoutMs,
-      logger: log,
-      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
-      signal,
-    });
-    await dispatcher.ready();
-    const active = dispatcher;
-    const actors = queueStepActors({
+    log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, transport: transport.kind, redis: redis ? (redis.private ? 'private' : 'shared') : 'none', resumed: Boolean(resume) }, 'run started');
+    const state = resume;
+    const ran = await runScenario({
       runId,
       scenario,
-      workspaceMode: scenario.workspace,
-      dispatch: (persona, jobId, job, s) => active.dispatch(persona, jobId, job, s),
-      ...(resume ? { lookup: (request) => resume?.steps.get(stepKey(request.taskId, request.step, request.round)) } : {}),
-      onDispatch: (request, jobId, job) => observe.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
-      onResult: (request, jobId, envelope) => {
-        observe.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, envelope });
-        writer.step({ runId, taskId: request.taskId, round: request.round, jobId, result: envelope.result, meta: envelope.meta, receivedAt: Date.now() });
-        summary.addCost(envelope.result.cost.usd);
-      },
+      transport,
+      observers,
+      log,
+      lean,
+      signal,
+      ...(options.arrivalRate ? { arrivalRate: options.arrivalRate } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(state ? { resume: { outcomes: state.outcomes, step: (r) => state.steps.get(stepKey(r.taskId, r.step, r.round)) } } : {}),
     });
-    const runner = new CycleRunner(
-      {
-        runId, scenario, tables, store, writer, summary, digest, observe, log, lean, signal,
-        machine: taskMachine.provide({ actors }),
-        ...(options.arrivalRate ? { arrivalRate: options.arrivalRate } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(resume ? { resume } : {}),
-      },
-      cycles,
-    );
-    await runner.runAll();
-    if (outage) throw outage;
+    digest = ran.digest;
     if (fault) throw fault;
     // Simulated task failures (round limit, rejection) are outcomes: the run itself completed.
-    status = signal.aborted ? 'interrupted' : 'completed';
+    status = ran.status;
   } catch (err) {
     log.error({ err }, 'run failed');
-    status = signal.aborted ? 'interrupted' : 'failed';
+    status = signal.aborted || isRunFault(err) ? 'interrupted' : 'failed';
     summary.setError(err);
     throw err;
   } finally {
-    watchdog.close();
+    await transport.close();
     const wallMs = Date.now() - started;
-    const final = summary.build(status, digest.value(), wallMs);
+    const final = summary.build(status, digest, wallMs);
     await cleanup(log, [
-      ['writer', async () => writer.flush()],
-      ['runtime', () => runtime.close()],
-      ['credentials', async () => credentials?.close()],
-      // Every step result is in the database, so even an interrupted run leaves no keys behind.
-      // After an outage Redis is gone: nothing to remove now (a resume removes the queues), and nothing may linger to run later.
-      ['queues', async () => privatePrefix && !outage && dispatcher && (await dispatcher.obliterate())],
-      ['dispatcher', async () => dispatcher?.close(Boolean(outage))],
+      ['telemetry', async () => telemetry.flush()],
       ['store', async () => {
         // A run taken over by another process is that process's to finish.
         if (lease?.held !== false) store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
         lease?.release();
         store.close();
       }],
-      ['redis', () => redis.close()],
-    ], outage ? 3000 : 20_000);
+    ]);
     await observe.runEnded({ summary: final, status, digest: final.digest });
     log.info({ status, wallMs, digest: final.digest }, 'run ended');
     result = { runId, status, digest: final.digest, summary: final, layout };

@@ -1,3 +1,4 @@
+import { defaultObservers } from '../../src/cli/default-observers.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ const prefix = `asp-admin-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
   temp = new TempRun();
-  run = await simulate({ scenarioFile: join(REPO, 'scenarios/six-cycles.yaml'), layout: temp.layout, workspace: 'none', redisUrl: REDIS_URL, logLevel: 'warn' });
+  run = await simulate({ observers: defaultObservers(), scenarioFile: join(REPO, 'scenarios/six-cycles.yaml'), layout: temp.layout, workspace: 'none', redisUrl: REDIS_URL, logLevel: 'warn' });
   admin = await AdminProcess.start(['--db', temp.dbPath, '--prefix', prefix]);
 });
 

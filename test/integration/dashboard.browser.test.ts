@@ -1,3 +1,4 @@
+import { defaultObservers } from '../../src/cli/default-observers.ts';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -97,8 +98,8 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in chromium (playwright-core)', () =>
   beforeAll(async () => {
     temp = new TempRun();
     const base = { layout: temp.layout, workspace: 'none' as const, redisUrl: REDIS_URL, logLevel: 'warn' };
-    six = await simulate({ ...base, scenarioFile: join(REPO, 'scenarios/six-cycles.yaml') });
-    one = await simulate({ ...base, scenarioFile: join(REPO, 'scenarios/task-a.yaml') });
+    six = await simulate({ observers: defaultObservers(), ...base, scenarioFile: join(REPO, 'scenarios/six-cycles.yaml') });
+    one = await simulate({ observers: defaultObservers(), ...base, scenarioFile: join(REPO, 'scenarios/task-a.yaml') });
     admin = await AdminProcess.start(['--db', temp.dbPath, '--prefix', `asp-browser-${process.pid}`]);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.ts';
 import type { PersonaName } from '../../src/personas.ts';
 import { RedisClient, StepConsumer, StepQueue, obliterateQueues } from '../../src/queue/bullmq-driver.ts';
-import { defaultObservers } from '../../src/runner/default-observers.ts';
+import { defaultObservers } from '../../src/cli/default-observers.ts';
 import { simulate } from '../../src/runner/simulate.ts';
 import { provisionPersonaCredentials, readSecretEnv, type PersonaCredentials } from '../../src/runtime/persona-credentials.ts';
 import { startPrivateRedis } from '../../src/runtime/private-redis.ts';

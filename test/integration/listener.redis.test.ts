@@ -5,7 +5,7 @@ import { StepQueue } from '../../src/queue/bullmq-driver.ts';
 import { stepJobId } from '../../src/queue/job-schema.ts';
 import { PersonaListener } from '../../src/queue/persona-listener.ts';
 import { liveListeners } from '../../src/queue/listener-registry.ts';
-import { buildStepJob } from '../../src/runner/step-actors.ts';
+import { buildStepJob } from '../../src/engine/step-actors.ts';
 import { parseScenario } from '../../src/scenario/scenario-loader.ts';
 import { REDIS_URL } from '../support/temp-run.ts';
 

@@ -1,3 +1,4 @@
+import { defaultObservers } from '../../src/cli/default-observers.ts';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   temp = new TempRun();
   scenarioFile = join(temp.dir, 'replay-check.yaml');
   writeFileSync(scenarioFile, SCENARIO);
-  run = await simulate({ scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, listenerConcurrency: 4 });
+  run = await simulate({ observers: defaultObservers(), scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, listenerConcurrency: 4 });
 });
 afterAll(() => temp?.cleanup());
 
@@ -141,7 +142,7 @@ describe('determinism: the same scenario and seed give the same digest however l
     ['1 listener per persona, listener concurrency 1', { listenerConcurrency: 1, listenersPerPersona: 1 }],
     ['3 listeners per persona, listener concurrency 16', { listenerConcurrency: 16, listenersPerPersona: 3 }],
   ])('%s', async (_name, options) => {
-    const other = await simulate({ scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, ...options });
+    const other = await simulate({ observers: defaultObservers(), scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, ...options });
     expect(other.digest).toBe(run.digest);
     const [a, b] = await Promise.all([readRecording(run.layout.runDir), readRecording(other.layout.runDir)]);
     expect(b.footer.tasks).toEqual(a.footer.tasks);

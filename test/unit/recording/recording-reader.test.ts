@@ -5,14 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { AspError } from '../../../src/errors.ts';
 import { readRecording } from '../../../src/recording/recording-reader.ts';
-import { inProcessRun, SMALL_SCENARIO } from './in-process-run.ts';
+import { inlineRun, SMALL_SCENARIO } from '../../support/inline-run.ts';
 
 let dir: string;
 let file: string;
 let lines: string[];
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'asp-reader-'));
-  file = (await inProcessRun(SMALL_SCENARIO, dir)).file;
+  file = (await inlineRun(SMALL_SCENARIO, dir)).file;
   lines = readFileSync(file, 'utf8').trimEnd().split('\n');
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,7 +107,8 @@ describe('readRecording', () => {
 
   it('refuses a resumed run (exit 2) and keeps the first attempt beside it', async () => {
     const runId = JSON.parse(lines[0]!).runId as string;
-    await inProcessRun(SMALL_SCENARIO, dir, { runId });
+    // The same run id again (a resumed run writes its recording anew).
+    await inlineRun(SMALL_SCENARIO, dir, { runId, dbPath: join(dir, 'second.db') });
     expect(readFileSync(join(dirname(file), 'recording.before-resume.ndjson'), 'utf8')).toBe(`${lines.join('\n')}\n`);
     const err = await failure();
     expect(err.exitCode).toBe(2);

@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PersonaAgent } from '../../../src/agents/persona-agent.ts';
+import { SimulatedSarah } from '../../../src/agents/simulated-sarah.ts';
 import { main } from '../../../src/cli/main.ts';
 import { readRecording } from '../../../src/recording/recording-reader.ts';
 import { replayRecording } from '../../../src/recording/replayer.ts';
-import { inProcessRun, SMALL_SCENARIO } from './in-process-run.ts';
+import { inlineRun, SMALL_SCENARIO } from '../../support/inline-run.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -36,7 +38,7 @@ function editLine(file: string, pick: (line: JsonLine) => boolean, change: (line
 
 describe('replay of an in-process recording', () => {
   it('re-drives every task and matches every transition and digest', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const run = await inlineRun(SMALL_SCENARIO, dir);
     const report = await replayRecording(await readRecording(run.file));
     expect(report.status).toBe('match');
     expect(report.tasks).toBe(6);
@@ -45,7 +47,7 @@ describe('replay of an in-process recording', () => {
   });
 
   it('reports a flipped review verdict at exactly the event that consumed it', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const run = await inlineRun(SMALL_SCENARIO, dir);
     let target: { taskId: string; round: number } | undefined;
     const resultLine = editLine(
       run.file,
@@ -70,7 +72,7 @@ describe('replay of an in-process recording', () => {
   });
 
   it('reports a changed number in an implement result (same states, different output)', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const run = await inlineRun(SMALL_SCENARIO, dir);
     editLine(run.file, (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'beta', (l) => void (l.result.minutes += 1));
     const report = await replayRecording(await readRecording(run.file));
     expect(report.divergence).toMatchObject({ kind: 'event', taskId: 'beta', step: 'implement', round: 0 });
@@ -78,14 +80,14 @@ describe('replay of an in-process recording', () => {
   });
 
   it('reports a task digest that does not match the footer', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const run = await inlineRun(SMALL_SCENARIO, dir);
     const footerLine = editLine(run.file, (l) => l.kind === 'footer', (l) => void (l.tasks.alpha = '0'.repeat(64)));
     const report = await replayRecording(await readRecording(run.file));
     expect(report.divergence).toMatchObject({ kind: 'task-digest', taskId: 'alpha', line: footerLine, expected: '0'.repeat(64) });
   });
 
   it('reports the root cause, not its consequences in later steps and cycles', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const run = await inlineRun(SMALL_SCENARIO, dir);
     // alpha's actual size changes its review request and cycle 2's PROBE history too; the first line is alpha's implement event.
     editLine(run.file, (l) => l.kind === 'footer', (l) => void l);
     editLine(run.file, (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'alpha', (l) => void (l.result.size.addedModified += 7));
@@ -95,7 +97,7 @@ describe('replay of an in-process recording', () => {
   });
 
   it('reports a step request the machine now builds differently', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir);
+    const run = await inlineRun(SMALL_SCENARIO, dir);
     const line = editLine(run.file, (l) => l.kind === 'dispatch' && l.step === 'estimate' && l.taskId === 'gamma', (l) => void (l.request = 'f'.repeat(64)));
     const report = await replayRecording(await readRecording(run.file));
     expect(report.divergence).toMatchObject({ kind: 'request', taskId: 'gamma', step: 'estimate', round: 0, line });
@@ -103,7 +105,14 @@ describe('replay of an in-process recording', () => {
   });
 
   it('replays failed steps by rethrowing the recorded error', async () => {
-    const run = await inProcessRun(SMALL_SCENARIO, dir, { failStep: (job) => (job.request.taskId === 'beta' && job.request.step === 'review' ? 'listener sarah crashed' : undefined) });
+    const sarah = new SimulatedSarah();
+    const crashing: PersonaAgent = {
+      run: async (ctx) => {
+        if (ctx.job.request.taskId === 'beta' && ctx.job.request.step === 'review') throw new Error('listener sarah crashed');
+        return sarah.run(ctx);
+      },
+    };
+    const run = await inlineRun(SMALL_SCENARIO, dir, { agents: { sarah: crashing } });
     const recording = await readRecording(run.file);
     const failed = recording.tasks.get('beta')!.events.at(-1)!;
     expect(failed).toMatchObject({ type: 'xstate.error.actor.review', state: 'failed', step: 'review', error: { message: 'listener sarah crashed' } });

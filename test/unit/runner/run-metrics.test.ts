@@ -6,7 +6,7 @@ import { keyMetrics } from '../../../src/runner/regression-baseline.ts';
 import { computeMetrics, percentile, type RunMetrics } from '../../../src/runner/run-metrics.ts';
 import type { RunSummary } from '../../../src/runner/run-summary.ts';
 import type { TaskOutcome } from '../../../src/workflow/task-types.ts';
-import { inProcessRun, SMALL_SCENARIO } from '../recording/in-process-run.ts';
+import { inlineRun, SMALL_SCENARIO } from '../../support/inline-run.ts';
 
 let dir: string;
 let outcomes: TaskOutcome[];
@@ -15,7 +15,7 @@ const summary = { totals: { costUsd: 0.25, simMinutes: 600 }, cycles: [{ cycleMi
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'asp-metrics-'));
-  outcomes = (await inProcessRun(SMALL_SCENARIO, dir)).outcomes;
+  outcomes = (await inlineRun(SMALL_SCENARIO, dir)).outcomes;
   metrics = computeMetrics(outcomes, summary);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -25,6 +25,11 @@ export class OutcomeDigest {
   private readonly acc = Buffer.alloc(32);
   private tasks = 0;
 
+  /** As a run observer: every finished task is added. */
+  taskFinished(outcome: TaskOutcome): void {
+    this.add(outcome);
+  }
+
   add(outcome: TaskOutcome): void {
     const h = createHash('sha256').update(`${outcome.taskId}\n${taskDigest(outcome)}`).digest();
     for (let i = 0; i < 32; i++) this.acc[i] = (this.acc[i] ?? 0) ^ (h[i] ?? 0);

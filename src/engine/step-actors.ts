@@ -1,6 +1,5 @@
 import { fromPromise } from 'xstate';
 import { AspError } from '../errors.ts';
-import type { PersonaName } from '../personas.ts';
 import { hasCommandAgent } from '../agents/agent-team.ts';
 import { TaskBriefs } from '../agents/task-brief.ts';
 import type { StepJob, TaskBrief } from '../queue/job-schema.ts';
@@ -21,15 +20,13 @@ import type {
   StepResult,
 } from '../workflow/task-types.ts';
 import { STEP_PERSONA } from '../workflow/task-types.ts';
-
-/** Sends one step to its persona and returns the validated result envelope. */
-export type Dispatch = (persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal) => Promise<StepEnvelope>;
+import type { StepTransport } from './step-transport.ts';
 
 export interface StepActorContext {
   runId: string;
   scenario: Scenario;
   workspaceMode: 'git' | 'none';
-  dispatch: Dispatch;
+  transport: Pick<StepTransport, 'deliver'>;
   /** A result already stored for this step (a resumed run): returned without dispatching. */
   lookup?: (request: StepRequest, jobId: string) => StepEnvelope | undefined;
   /** Called with every job before it is sent. */
@@ -56,8 +53,8 @@ export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 
   };
 }
 
-/** The real step actors: each step is one job on its persona's queue. */
-export function queueStepActors(ctx: StepActorContext) {
+/** The task machine's step actors: each step is one job, delivered by the run's transport. */
+export function stepActors(ctx: StepActorContext) {
   const briefs = hasCommandAgent(ctx.scenario) ? new TaskBriefs() : undefined;
   const actor = <Req extends StepRequest, Res extends StepResult>() =>
     fromPromise<Res, Req>(async ({ input, signal }) => {
@@ -67,7 +64,7 @@ export function queueStepActors(ctx: StepActorContext) {
       briefs?.request(input);
       const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
       if (!stored) ctx.onDispatch?.(input, jobId, job);
-      const envelope = stored ?? (await ctx.dispatch(persona, jobId, job, signal));
+      const envelope = stored ?? (await ctx.transport.deliver(persona, jobId, job, signal));
       if (envelope.result.step !== input.step) {
         throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
       }

@@ -1,0 +1,79 @@
+import { createPersonaAgent } from '../agents/agent-factory.ts';
+import { CommandAgent } from '../agents/command-agent.ts';
+import type { PersonaAgent } from '../agents/persona-agent.ts';
+import { executeStep } from '../agents/step-execution.ts';
+import { AspError, isAspError } from '../errors.ts';
+import type { PersonaName } from '../personas.ts';
+import { StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
+import { readSecretEnv } from '../runtime/persona-credentials.ts';
+import { INTERRUPTED, type StepTransport, type TransportContext } from './step-transport.ts';
+
+export interface InlineTransportOptions {
+  /** Root of the task workspaces (workspace mode `git`). */
+  workspaceRoot: string;
+  /** Agents to use instead of the default ones, per persona (tests, experiments). */
+  agents?: Partial<Record<PersonaName, PersonaAgent>>;
+}
+
+/**
+ * Delivers steps to the persona agents in this process: no Redis, no
+ * listener processes. The job and its result go through the same wire
+ * schemas as on the queues, and a failing step is tried up to the
+ * scenario's `stepAttempts` times, so a run gives the same outcome digest as
+ * on the queues. For fast experiments and unit tests of whole runs.
+ */
+export class InlineTransport implements StepTransport {
+  readonly kind = 'inline';
+  private readonly agents = new Map<PersonaName, PersonaAgent>();
+  private readonly commandAgents = new Map<PersonaName, PersonaAgent>();
+  private attempts = 1;
+
+  constructor(private readonly options: InlineTransportOptions) {}
+
+  async start(ctx: TransportContext): Promise<void> {
+    this.attempts = Math.max(1, ctx.scenario.workflow.stepAttempts);
+  }
+
+  async deliver(persona: PersonaName, _jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
+    const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(job)));
+    if (!parsed.success) throw new AspError('STEP_FAILED', `invalid job: ${describeIssues(parsed.error)}`);
+    const agent = parsed.data.agent ? this.commandAgentOf(persona) : this.agentOf(persona);
+    const enqueuedAt = Date.now();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (signal.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
+      const startedAt = Date.now();
+      try {
+        const result = await executeStep(agent, parsed.data, { workspaceRoot: this.options.workspaceRoot, attempt });
+        const meta = { persona, listenerId: `${persona}-inline`, userId: `${persona}@example.com`, pid: process.pid, attemptsMade: attempt, enqueuedAt, startedAt, finishedAt: Date.now() };
+        // Through JSON and the wire schema, as results come off the queue.
+        return StepEnvelopeSchema.parse(JSON.parse(JSON.stringify({ result, meta }))) as StepEnvelope;
+      } catch (err) {
+        // A malformed job is not retried (a listener fails it as unrecoverable).
+        if (isAspError(err) && err.code === 'JOB_INVALID') throw new AspError('STEP_FAILED', `invalid job: ${err.message}`, { cause: err });
+        lastError = err;
+      }
+    }
+    throw new AspError('STEP_FAILED', lastError instanceof Error ? lastError.message : String(lastError), { cause: lastError });
+  }
+
+  async close(): Promise<void> {}
+
+  /** A command agent, as a listener runs it (the API key from ASP_API_KEY_FILE / ASP_API_KEY). */
+  private commandAgentOf(persona: PersonaName): PersonaAgent {
+    let agent = this.commandAgents.get(persona);
+    if (!agent) {
+      const apiKey = readSecretEnv(process.env, 'ASP_API_KEY');
+      agent = new CommandAgent({ persona, env: process.env, appDir: process.cwd(), ...(apiKey ? { apiKey } : {}) });
+      this.commandAgents.set(persona, agent);
+    }
+    return agent;
+  }
+
+  private agentOf(persona: PersonaName): PersonaAgent {
+    let agent = this.agents.get(persona) ?? this.options.agents?.[persona];
+    if (!agent) agent = createPersonaAgent(persona);
+    this.agents.set(persona, agent);
+    return agent;
+  }
+}

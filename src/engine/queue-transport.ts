@@ -1,0 +1,135 @@
+import { AspError, ExitCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { WORKER_PERSONAS, type PersonaName } from '../personas.ts';
+import type { StepEnvelope, StepJob } from '../queue/job-schema.ts';
+import { StepDispatcher } from '../queue/step-dispatcher.ts';
+import type { AgentRuntime } from '../runtime/agent-runtime.ts';
+import { provisionPersonaCredentials, type PersonaCredentials } from '../runtime/persona-credentials.ts';
+import type { RedisHandle } from '../runtime/private-redis.ts';
+import { createRuntime } from '../runtime/runtime-factory.ts';
+import { cleanup } from './cleanup-steps.ts';
+import { RedisWatchdog } from './redis-watchdog.ts';
+import type { StepTransport, TransportContext } from './step-transport.ts';
+
+export interface QueueTransportOptions {
+  /** BullMQ prefix of the run's queues. */
+  prefix: string;
+  /** Remove the queues at the end (a private prefix). */
+  removeQueues: boolean;
+  /** Where listeners keep workspaces and their per-run files. */
+  workspaceRoot: string;
+  runDir: string;
+  /** The run's root logger: listener log lines are written into it. */
+  logger: Logger;
+}
+
+/**
+ * Delivers steps through the persona queues: BullMQ on Redis, consumed by
+ * listener processes or containers of the scenario's runtime, each persona
+ * with its own Redis user. A Redis outage longer than the scenario allows
+ * stops the run resumably (TransportContext.fail).
+ */
+export class QueueTransport implements StepTransport {
+  readonly kind = 'queue';
+  private runtime: AgentRuntime | undefined;
+  private credentials: PersonaCredentials | undefined;
+  private dispatcher: StepDispatcher | undefined;
+  private watchdog: RedisWatchdog | undefined;
+  private outage = false;
+  private closing: Promise<void> | undefined;
+
+  /** `redis`: found before anything is written (acquireRedis); the transport closes it. */
+  constructor(
+    private readonly redis: RedisHandle,
+    private readonly options: QueueTransportOptions,
+  ) {}
+
+  async start(ctx: TransportContext): Promise<void> {
+    const { runId, scenario, signal, log } = ctx;
+    const { prefix, runDir } = this.options;
+    this.watchdog = new RedisWatchdog(this.redis.url, scenario.workflow.redisOutageMs, {
+      onDown: () => log.warn('Redis does not answer; the run waits for it'),
+      onBack: (ms) => {
+        log.info({ downMs: ms }, 'Redis is back; the run continues');
+        // A Redis that restarted empty forgot the persona users: give them back.
+        this.credentials?.restore().catch((err: unknown) => log.error({ err }, 'could not restore the persona Redis users'));
+      },
+      onOutage: (ms) => {
+        this.outage = true;
+        log.error({ downMs: ms }, 'Redis outage: stopping the run');
+        ctx.fail(
+          new AspError('REDIS_UNAVAILABLE', `Redis went away for ${Math.round(ms / 1000)} s during run ${runId}; the run stopped`, {
+            exitCode: ExitCode.INFRASTRUCTURE,
+            hint: `start Redis again, then finish the run with: npm run simulate -- --resume ${runId}`,
+          }),
+        );
+      },
+    });
+    this.watchdog.start();
+    this.credentials = await provisionPersonaCredentials({ redisUrl: this.redis.url, prefix, runId, runDir, personas: WORKER_PERSONAS, logger: log });
+    this.runtime = createRuntime(scenario.runtime);
+    await this.runtime.start({
+      runId,
+      redisUrl: this.redis.url,
+      redisUrlFiles: this.credentials.urlFiles(),
+      ...(process.env.ASP_API_KEY_FILE ? { apiKeyFile: process.env.ASP_API_KEY_FILE } : {}),
+      queuePrefix: prefix,
+      personas: WORKER_PERSONAS,
+      listenersPerPersona: scenario.listeners.perPersona,
+      concurrency: scenario.listeners.concurrency,
+      workspaceRoot: this.options.workspaceRoot,
+      runDir,
+      onLog: (persona, line) => forwardListenerLog(this.options.logger, persona, line),
+      onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
+      signal,
+    });
+    this.dispatcher = new StepDispatcher({
+      redisUrl: this.redis.url,
+      prefix,
+      personas: WORKER_PERSONAS,
+      attempts: scenario.workflow.stepAttempts,
+      backoffMs: scenario.workflow.stepBackoffMs,
+      timeoutMs: scenario.workflow.stepTimeoutMs,
+      logger: log,
+      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
+      signal,
+    });
+    await this.dispatcher.ready();
+  }
+
+  deliver(persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
+    if (!this.dispatcher) throw new AspError('STEP_FAILED', 'the queue transport is not started');
+    return this.dispatcher.dispatch(persona, jobId, job, signal);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= cleanup(this.options.logger.child({ component: 'queue-transport' }), [
+      ['watchdog', async () => this.watchdog?.close()],
+      ['runtime', async () => this.runtime?.close()],
+      ['credentials', async () => this.credentials?.close()],
+      // Every step result has been reported, so even an interrupted run leaves no keys behind.
+      // After an outage Redis is gone: nothing to remove now (a resume removes the queues), and nothing may linger to run later.
+      ['queues', async () => this.options.removeQueues && !this.outage && this.dispatcher && (await this.dispatcher.obliterate())],
+      ['dispatcher', async () => this.dispatcher?.close(this.outage)],
+      ['redis', () => this.redis.close()],
+    ], this.outage ? 3000 : 20_000);
+    return this.closing;
+  }
+}
+
+/** Writes a listener's log line into the run's log, with the persona as a field. */
+export function forwardListenerLog(logger: Logger, persona: string, line: Record<string, unknown> | string): void {
+  if (typeof line === 'string') {
+    logger.info({ component: 'listener', persona }, line);
+    return;
+  }
+  const { level, msg, time: _time, pid: _pid, hostname: _host, ...rest } = line;
+  const fields = { component: 'listener', ...rest, persona };
+  const text = typeof msg === 'string' ? msg : 'listener';
+  const n = typeof level === 'number' ? level : 30;
+  if (n >= 50) logger.error(fields, text);
+  else if (n >= 40) logger.warn(fields, text);
+  else if (n >= 30) logger.info(fields, text);
+  else logger.debug(fields, text);
+}
+
