@@ -1,4 +1,4 @@
-import type { LiveReplayReport } from '../recording/live-replay.ts';
+import type { LiveReplayReport } from './live-replay.ts';
 import { readRecording } from '../recording/recording-reader.ts';
 import { replayRecording, type ReplayReport } from '../recording/replayer.ts';
 import { ProgressLine } from '../report/progress-line.ts';
@@ -59,7 +59,7 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
     return finishCommand('replay', { checks: [{ expression: 'the replay matches the recording', pass: report.status === 'match' }] }, io, 'check');
   }
   // Loaded only for --live: an offline replay never touches the queue, Redis or database drivers.
-  const { liveReplay } = await import('../recording/live-replay.ts');
+  const { liveReplay } = await import('./live-replay.ts');
   const progress = new ProgressLine();
   const signals = commandSignals(io);
   try {

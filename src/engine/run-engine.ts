@@ -1,5 +1,5 @@
 import { createActor, toPromise } from 'xstate';
-import type { Logger } from '../logger.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import { relativeSizeTables, type RelativeSizeTable } from '../probe/index.ts';
 import type { StepEnvelope } from '../queue/job-schema.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
@@ -41,7 +41,8 @@ export interface RunScenarioOptions {
   /** Everything that watches the run; see run-observer.ts. */
   observers?: readonly RunObserver[];
   signal?: AbortSignal;
-  log: Logger;
+  /** Default: silent. */
+  log?: Logger;
   /** Open model: tasks started per second (still capped by the scenario's concurrency). */
   arrivalRate?: number;
   /** Flat memory for huge runs: no simulated calendar, only the history tail of each cycle kept. */
@@ -71,7 +72,8 @@ export interface EngineResult {
  * Rejects with a transport's infrastructure fault (TransportContext.fail)
  * or a critical observer's error, after the tasks in flight settle.
  */
-export async function runScenario(options: RunScenarioOptions): Promise<EngineResult> {
+export async function runScenario(runOptions: RunScenarioOptions): Promise<EngineResult> {
+  const options = { ...runOptions, log: runOptions.log ?? silentLogger() };
   const { scenario, transport, log } = options;
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -119,7 +121,7 @@ class CycleDriver {
   readonly progress: Progress = { cycle: 0, cycles: 0, cycleName: '', done: 0, failed: 0, total: 0, inFlight: 0 };
 
   constructor(
-    private readonly options: RunScenarioOptions,
+    private readonly options: RunScenarioOptions & { log: Logger },
     private readonly events: RunEvents,
     private readonly signal: AbortSignal,
     private readonly tables: Record<string, RelativeSizeTable>,

@@ -1,20 +1,14 @@
-import { createActor, toPromise } from 'xstate';
-import { relativeSizeTables } from '../probe/index.ts';
-import { watchMachine } from '../engine/machine-watch.ts';
-import { OutcomeDigest, taskDigest } from '../engine/outcome-digest.ts';
-import { ProbeHistory } from '../engine/probe-history.ts';
-import { subjectOf } from '../engine/task-subject.ts';
+import { runScenario } from '../engine/run-engine.ts';
+import type { RunObserver } from '../engine/run-observer.ts';
+import { taskDigest } from '../engine/outcome-digest.ts';
 import { parseScenario } from '../scenario/scenario-loader.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
-import { planCycles } from '../scenario/task-plan.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { taskMachine } from '../workflow/task-machine.ts';
 import type { TaskOutcome } from '../workflow/task-types.ts';
-import { describeEvent, eventRecord, sameEvent, type EventRecord } from './event-record.ts';
+import { describeEvent, eventRecord, requestDigest, sameEvent, type EventRecord } from './event-record.ts';
 import type { Recording, TaskRecording } from './recording-reader.ts';
 import { stepKey, type HeaderLine } from './recording-schema.ts';
-import { replayActors, type ReplaySink } from './replay-actors.ts';
-
+import { RecordingTransport } from './recording-transport.ts';
 export interface Divergence {
   kind: 'event' | 'request' | 'task-digest' | 'unknown-task' | 'outcome-digest';
   /** The recording line where the replay first differs. */
@@ -46,8 +40,10 @@ export interface ReplayReport {
   ms: number;
 }
 
-interface TaskSink extends ReplaySink {
+/** What the replayed machine of one task did: its events and the steps it asked for, in order. */
+interface TaskSink {
   events: EventRecord[];
+  dispatches: Array<{ step: string; round: number; request: string }>;
 }
 
 /** The scenario as the recorded run resolved it (seed and options from the header). */
@@ -58,22 +54,16 @@ export function recordedScenario(header: HeaderLine): Scenario {
 }
 
 /**
- * Re-drives the task machines from a recording, without Redis or listeners:
- * each step's actor answers with the recorded result, every transition is
- * checked against the recorded events (and every request against the
- * recorded dispatch), then each task digest and the outcome digest.
- * Stops at the first cycle that diverges and reports its earliest line.
+ * Replays a recording: the engine runs the recorded scenario (seed and
+ * options from the header) on the recording transport, without Redis or
+ * listeners. An observer checks every transition against the recorded
+ * events and every request against the recorded dispatch, then each task
+ * digest and the outcome digest. Stops after the first cycle that diverges
+ * and reports its earliest line.
  */
 export async function replayRecording(recording: Recording, now: () => number = Date.now): Promise<ReplayReport> {
   const started = now();
   const { header, footer } = recording;
-  const scenario = recordedScenario(header);
-  const tables = relativeSizeTables(scenario.history.parts);
-  const history = new ProbeHistory(scenario);
-  const digest = new OutcomeDigest();
-  const sinks = new Map<string, TaskSink>();
-  const machine = taskMachine.provide({ actors: replayActors(recording, (id) => sinks.get(id)) });
-  const replayed = new Set<string>();
   const report: ReplayReport = {
     file: recording.file,
     runId: header.runId,
@@ -89,56 +79,82 @@ export async function replayRecording(recording: Recording, now: () => number = 
     digest: { expected: footer.digest, actual: '' },
     ms: 0,
   };
+  const stop = new AbortController();
+  const replayed = new Set<string>();
+  const checker = new ReplayChecker(recording, report, () => stop.abort());
+  const ran = await runScenario({
+    runId: header.runId,
+    scenario: recordedScenario(header),
+    transport: new RecordingTransport(recording),
+    observers: [checker],
+    signal: stop.signal,
+    // A recorded run that was interrupted never started some planned tasks.
+    only: (taskId) => {
+      const recorded = recording.tasks.has(taskId) || footer.tasks[taskId] !== undefined;
+      if (recorded) replayed.add(taskId);
+      else report.notRecorded++;
+      return recorded;
+    },
+  });
   const finish = (divergence?: Divergence): ReplayReport => {
     if (divergence) Object.assign(report, { status: 'diverged', divergence });
-    report.digest.actual = digest.value();
+    report.digest.actual = ran.digest;
     report.ms = now() - started;
     return report;
   };
-
-  for (const cycle of planCycles(scenario)) {
-    const cycleHistory = history.forCycle();
-    const outcomes: TaskOutcome[] = [];
-    const found: Divergence[] = [];
-    let index = -1;
-    for (const planned of cycle.tasks()) {
-      index++;
-      const recorded = recording.tasks.get(planned.id);
-      if (!recorded && footer.tasks[planned.id] === undefined) {
-        report.notRecorded++;
-        continue;
-      }
-      replayed.add(planned.id);
-      const sink: TaskSink = { dispatches: [], events: [] };
-      sinks.set(planned.id, sink);
-      const actor = createActor(machine, {
-        input: { task: subjectOf(planned, tables), maxReviewRounds: scenario.workflow.maxReviewRounds, history: cycleHistory },
-      });
-      actor.subscribe({ error: () => undefined });
-      watchMachine(actor, (w) => sink.events.push(eventRecord(w)));
-      actor.start();
-      const outcome = await toPromise(actor);
-      sinks.delete(planned.id);
-      outcomes[index] = outcome;
-      digest.add(outcome);
-      report.tasks++;
-      report.events += sink.events.length;
-      report.dispatches += sink.dispatches.length;
-      const d = compareTask(planned.id, recorded, sink, outcome, recording);
-      if (d) found.push(d);
-    }
-    if (found.length > 0) return finish(found.reduce((a, b) => (b.line < a.line ? b : a)));
-    history.addCycle(outcomes);
-  }
-
+  if (checker.divergence) return finish(checker.divergence);
   for (const taskId of [...recording.tasks.keys(), ...Object.keys(footer.tasks)]) {
     if (replayed.has(taskId)) continue;
     const line = recording.tasks.get(taskId)?.events[0]?.line ?? footer.line;
     return finish({ kind: 'unknown-task', line, taskId, expected: `task ${taskId} (recorded)`, actual: 'no such task in the recorded scenario plan' });
   }
-  const actual = digest.value();
-  if (actual !== footer.digest) return finish({ kind: 'outcome-digest', line: footer.line, expected: footer.digest, actual });
+  if (ran.digest !== footer.digest) return finish({ kind: 'outcome-digest', line: footer.line, expected: footer.digest, actual: ran.digest });
   return finish();
+}
+
+/** Watches the replayed run and holds it against the recording, cycle by cycle. */
+class ReplayChecker implements RunObserver {
+  private readonly sinks = new Map<string, TaskSink>();
+  private found: Divergence[] = [];
+  divergence: Divergence | undefined;
+
+  constructor(
+    private readonly recording: Recording,
+    private readonly report: ReplayReport,
+    private readonly stop: () => void,
+  ) {}
+
+  private sink(taskId: string): TaskSink {
+    let sink = this.sinks.get(taskId);
+    if (!sink) this.sinks.set(taskId, (sink = { events: [], dispatches: [] }));
+    return sink;
+  }
+
+  machineEvent(info: Parameters<NonNullable<RunObserver['machineEvent']>>[0]): void {
+    this.sink(info.taskId).events.push(eventRecord(info));
+  }
+
+  jobDispatched({ taskId, job }: Parameters<NonNullable<RunObserver['jobDispatched']>>[0]): void {
+    const { step, round } = job.request;
+    this.sink(taskId).dispatches.push({ step, round, request: requestDigest(job.request) });
+  }
+
+  taskFinished(outcome: TaskOutcome): void {
+    const sink = this.sink(outcome.taskId);
+    this.sinks.delete(outcome.taskId);
+    this.report.tasks++;
+    this.report.events += sink.events.length;
+    this.report.dispatches += sink.dispatches.length;
+    const d = compareTask(outcome.taskId, this.recording.tasks.get(outcome.taskId), sink, outcome, this.recording);
+    if (d) this.found.push(d);
+  }
+
+  cycleFinished(): void {
+    if (this.found.length === 0) return;
+    this.divergence = this.found.reduce((a, b) => (b.line < a.line ? b : a));
+    this.found = [];
+    this.stop();
+  }
 }
 
 function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, outcome: TaskOutcome, recording: Recording): Divergence | undefined {

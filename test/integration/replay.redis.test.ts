@@ -3,7 +3,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecording } from '../../src/recording/recording-reader.ts';
-import type { LiveReplayReport } from '../../src/recording/live-replay.ts';
+import type { LiveReplayReport } from '../../src/cli/live-replay.ts';
 import type { ReplayReport } from '../../src/recording/replayer.ts';
 import { simulate, type SimulationResult } from '../../src/runner/simulate.ts';
 import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';

@@ -1,10 +1,10 @@
 import { commandPersonas } from '../agents/agent-team.ts';
-import { defaultObservers } from '../cli/default-observers.ts';
+import { defaultObservers } from './default-observers.ts';
 import { taskDigest } from '../engine/outcome-digest.ts';
 import type { LayoutOptions } from '../runner/run-layout.ts';
 import { simulate, type Progress } from '../runner/simulate.ts';
 import { parseScenario } from '../scenario/scenario-loader.ts';
-import type { Recording } from './recording-reader.ts';
+import type { Recording } from '../recording/recording-reader.ts';
 
 export interface TaskDifference {
   taskId: string;
