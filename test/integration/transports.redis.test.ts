@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Recorder } from '../../src/recording/recorder.ts';
+import { readRecording } from '../../src/recording/recording-reader.ts';
+import { replayRecording } from '../../src/recording/replayer.ts';
+import { simulate } from '../../src/runner/simulate.ts';
+import { REDIS_URL, REPO, TempRun } from '../support/temp-run.ts';
+
+/**
+ * One engine, three transports: every shipped scenario gives the same outcome
+ * digest on the persona queues (real Redis, listener processes), in process
+ * (inline), and replayed from the queue run's recording; a regression
+ * scenario's digest is also its committed baseline's.
+ */
+const SCENARIOS = [
+  ...readdirSync(join(REPO, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => join('scenarios', f)),
+  ...readdirSync(join(REPO, 'scenarios/regression')).filter((f) => f.endsWith('.yaml')).map((f) => join('scenarios/regression', f)),
+].sort();
+
+const temp = new TempRun();
+afterAll(() => temp.cleanup());
+
+describe('the same digest on every transport', () => {
+  it('ships scenarios to check', () => {
+    expect(SCENARIOS.length).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const file of SCENARIOS) {
+    it(`${file}: queue = inline = recording${file.includes('regression/') ? ' = baseline' : ''}`, { timeout: 600_000 }, async () => {
+      const scenarioFile = join(REPO, file);
+      const queue = await simulate({ scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, transport: 'queue', observers: [new Recorder()], logLevel: 'warn' });
+      const inline = await simulate({ scenarioFile, layout: temp.layout, transport: 'inline', observers: [], logLevel: 'warn' });
+      expect(queue.status).toBe('completed');
+      expect(inline.status).toBe('completed');
+      expect(inline.summary.totals.tasks).toBe(queue.summary.totals.tasks);
+      expect(inline.digest).toBe(queue.digest);
+
+      const replay = await replayRecording(await readRecording(queue.layout.recordingFile));
+      expect(replay.divergence).toBeUndefined();
+      expect(replay.digest).toEqual({ expected: queue.digest, actual: queue.digest });
+
+      if (file.includes('regression/')) {
+        const name = file.replace(/^.*\//, '').replace(/\.yaml$/, '');
+        const baseline = JSON.parse(readFileSync(join(REPO, 'test/baselines', `${name}.json`), 'utf8')) as { digest: string };
+        expect(queue.digest).toBe(baseline.digest);
+      }
+    });
+  }
+});
