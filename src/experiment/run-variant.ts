@@ -48,6 +48,7 @@ export function runVariant(env: RunEnvironment): RunVariant {
     const run = await simulate({
       scenarioFile: `${scenario.name} (experiment)`,
       loaded: { scenario, file: `${scenario.name} (experiment)`, source: JSON.stringify(scenario), hash: '' },
+      transport: env.transport === 'inline' ? 'inline' : 'queue',
       ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),
       layout: { dbPath: env.dbPath, runsDir: env.runsDir, workspacesDir: env.workspacesDir },
       signal,
