@@ -1,6 +1,9 @@
 import { evaluateExpectations } from '../experiment/experiment-expectations.ts';
 import { loadExperimentFile, type ExperimentPlan } from '../experiment/experiment-loader.ts';
-import { runExperiment } from '../experiment/experiment-runner.ts';
+import { DistributedExecutor, EXPERIMENT_QUEUE, serveExperimentRuns, type QueueLocation } from '../experiment/distributed-runs.ts';
+import { newExperimentId, runExperiment } from '../experiment/experiment-runner.ts';
+import { DEFAULT_REDIS_URL } from '../admin/admin-defaults.ts';
+import { pingRedis, redisUnavailable } from '../queue/bullmq-driver.ts';
 import { defaultWorkers, InProcessExecutor, ThreadPoolExecutor, type RunExecutor } from '../experiment/run-executor.ts';
 import { runVariant, type RunEnvironment, type TransportName } from '../experiment/run-variant.ts';
 import { renderExperimentHtml } from '../report/experiment-html.ts';
@@ -27,7 +30,10 @@ report.html, and records the experiment in the telemetry database.
   --json                 print the results as one JSON object on the last stdout line
   --out <dir>            reports folder (default runs/experiments)
   --db <file>            telemetry database (default data/asp_telemetry.db)
-  --redis <url>          Redis (queues transport, distributed mode)
+  --redis <url>          Redis (queues transport, distributed mode; default REDIS_URL or redis://127.0.0.1:6379)
+  --distributed          put the runs on a BullMQ queue for \`asp experiment --worker\` processes (any host)
+  --worker               be a worker: take runs from that queue until stopped (no experiment file)
+  --queue <name>         the queue's name (default ${EXPERIMENT_QUEUE})
 
 \`expect:\` lines of the experiment file decide exit 1 (see README "Experiments").
 ${EXIT_CODE_HELP}`;
@@ -41,13 +47,19 @@ export const COMMON_OPTIONS = {
   db: { type: 'string' },
   redis: { type: 'string' },
   'runs-dir': { type: 'string' },
+  distributed: { type: 'boolean', default: false },
+  queue: { type: 'string' },
 } as const;
 
 export async function runExperimentCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('experiment', argv, COMMON_OPTIONS);
+  const { values, positionals } = parseCommandArgs('experiment', argv, { ...COMMON_OPTIONS, worker: { type: 'boolean', default: false } });
   if (values.help) {
     io.stdout(HELP);
     return 0;
+  }
+  if (values.worker) {
+    if (positionals.length > 0) throw usageError('--worker takes no experiment file: the runs come from the queue');
+    return serveWorker(values, io);
   }
   if (positionals.length !== 1) throw usageError('give exactly one experiment file', 'e.g. `npm run experiment scenarios/experiments/review-yield.yaml`');
   const plan = loadExperimentFile(positionals[0]!);
@@ -62,6 +74,8 @@ export interface ExecutionFlags {
   db?: string;
   redis?: string;
   'runs-dir'?: string;
+  distributed?: boolean;
+  queue?: string;
 }
 
 /** Runs a validated plan with the command line's settings; prints the table or JSON; returns the exit code. */
@@ -72,14 +86,16 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
   if (!Number.isInteger(workers) || workers < 1) throw usageError(`--workers must be a whole number ≥ 1, got "${flags.workers}"`);
   const dbPath = runLayout({ dbPath: flags.db }).dbPath;
   const env: RunEnvironment = { transport, dbPath, ...(flags.redis ? { redisUrl: flags.redis } : {}), ...(flags['runs-dir'] ? { runsDir: flags['runs-dir'] } : {}) };
-  const executor = executorFor(env, workers);
+  const experimentId = newExperimentId();
+  const executor = flags.distributed ? new DistributedExecutor(queueLocation(flags), experimentId, transport) : executorFor(env, workers);
 
   const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
     const outcome = await runExperiment(plan, {
       executor,
-      transport,
+      experimentId,
+      transport: flags.distributed ? `${transport} (distributed)` : transport,
       workers,
       dbPath,
       ...(flags.out ? { outDir: flags.out } : {}),
@@ -101,6 +117,33 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
     progress.clear();
     signals.dispose();
     if (executor instanceof ThreadPoolExecutor) await executor.close();
+  }
+}
+
+function queueLocation(flags: ExecutionFlags): QueueLocation {
+  return { redisUrl: flags.redis ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL, ...(flags.queue ? { queue: flags.queue } : {}) };
+}
+
+/** `asp experiment --worker`: runs jobs from the experiment queue until SIGINT/SIGTERM. */
+async function serveWorker(flags: ExecutionFlags, io: CommandIo): Promise<number> {
+  const workers = flags.workers === undefined ? defaultWorkers() : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw usageError(`--workers must be a whole number ≥ 1, got "${flags.workers}"`);
+  const location = queueLocation(flags);
+  if (!(await pingRedis(location.redisUrl))) throw redisUnavailable(location.redisUrl);
+  const base = { dbPath: runLayout({ dbPath: flags.db }).dbPath, redisUrl: location.redisUrl, ...(flags['runs-dir'] ? { runsDir: flags['runs-dir'] } : {}) };
+  const pool = workers > 1 ? new ThreadPoolExecutor({ ...base, transport: 'inline' }, workers) : undefined;
+  const inline = runVariant({ ...base, transport: 'inline' });
+  const queues = runVariant({ ...base, transport: 'queues' });
+  const signals = commandSignals(io);
+  try {
+    io.stderr(`experiment worker: ${workers} at once, queue ${location.queue ?? EXPERIMENT_QUEUE} (ready)\n`);
+    await serveExperimentRuns(location, workers, (transport, spec, signal) => (transport === 'queues' ? queues(spec, signal) : pool ? pool.submit(spec, signal) : inline(spec, signal)), signals.signal, (err) =>
+      io.stderr(`experiment worker: ${err.message}\n`),
+    );
+    return finishCommand('experiment', { interrupted: signals.signal.aborted }, io);
+  } finally {
+    signals.dispose();
+    await pool?.close();
   }
 }
 
