@@ -9,6 +9,13 @@
 import { pathToFileURL } from 'node:url';
 import { DIST_ENTRY, distState } from './dist-build.js';
 
+// Until a command handles SIGINT/SIGTERM itself (to drain), a signal ends asp as interrupted: exit 130.
+const interruptedEarly = (signal) => {
+  if (process.listenerCount(signal) === 1) process.exit(130);
+};
+process.on('SIGINT', interruptedEarly);
+process.on('SIGTERM', interruptedEarly);
+
 // A password in a Redis URL argument would show in `ps` for as long as the command runs:
 // rewrite the process's command line at once (main.ts warns and says what to use instead).
 const shown = process.argv.slice(2).map((a) => a.replace(/(rediss?:\/\/[^:@/\s]*:)[^@/\s]+@/g, '$1***@'));

@@ -348,7 +348,9 @@ export class QueueDepthProbe {
   private closed = false;
 
   constructor(url: string, prefix: string, names: readonly string[]) {
-    this.queues = names.map((name) => new Queue(name, { prefix, connection: connectionOptions(url) }));
+    // A sample fails at once while Redis is away (it reconnects when Redis is back), so it never holds up the run's end.
+    const connection = { ...(connectionOptions(url) as object), enableOfflineQueue: false, maxRetriesPerRequest: 0 } as ConnectionOptions;
+    this.queues = names.map((name) => new Queue(name, { prefix, connection }));
     for (const q of this.queues) q.on('error', () => undefined);
   }
 
@@ -361,7 +363,18 @@ export class QueueDepthProbe {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled(this.queues.map((q) => q.close()));
+    // With Redis away the polite close cannot reach it and the connections would retry
+    // forever: drop them too. Either may never settle then (bullmq waits for a ready connection): both are bounded.
+    const settledWithin = (work: Promise<unknown>, ms: number) =>
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), ms);
+        void work.then(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    await settledWithin(Promise.allSettled(this.queues.map((q) => q.close())), 1000);
+    await settledWithin(Promise.allSettled(this.queues.map((q) => q.disconnect())), 1000);
   }
 }
 

@@ -27,7 +27,7 @@ export class ResourceSampler {
 
   constructor(private readonly options: ResourceSamplerOptions) {
     this.probe = new QueueDepthProbe(options.redisUrl, options.prefix, options.queues);
-    this.redis = new RedisClient(options.redisUrl);
+    this.redis = new RedisClient(options.redisUrl, { timeoutMs: Math.max(1000, options.intervalMs * 4) });
   }
 
   start(): void {

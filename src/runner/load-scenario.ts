@@ -32,6 +32,17 @@ const DEFAULT_HISTORY = [
   [961, 1130, 1601, 138.2],
 ].map(([proxySize, planSize, actualSize, actualHours]) => ({ proxySize, planSize, actualSize, actualHours }));
 
+/**
+ * The team a load test runs when no template is given: a developer who
+ * injects few defects and a reviewer who finds most of them, with room for
+ * rework, so nearly every task ends done (as in scenarios/load-200.yaml) and
+ * a failed task means something.
+ */
+const DEFAULT_TEAM = {
+  workflow: { maxReviewRounds: 6 },
+  personas: { alex: { defectRate: 20 }, sarah: { reviewYield: 0.7 } },
+} as const;
+
 /** Splits `total` into `parts` near-equal positive counts (the first ones get the remainder). */
 export function splitCount(total: number, parts: number): number[] {
   const n = Math.max(1, Math.min(parts, total));
@@ -52,9 +63,9 @@ export function buildLoadScenario(options: LoadScenarioOptions): LoadedScenario 
     seed: options.seed ?? template.seed ?? 1,
     runtime: template.runtime ?? 'process',
     workspace: options.workspace,
-    workflow: { ...template.workflow, concurrency: options.concurrency },
+    workflow: { ...(options.template ? template.workflow : DEFAULT_TEAM.workflow), concurrency: options.concurrency },
     listeners: { perPersona: options.listenersPerPersona, concurrency: options.listenerConcurrency },
-    ...(template.personas ? { personas: template.personas } : {}),
+    personas: options.template ? template.personas : DEFAULT_TEAM.personas,
     history: template.history ?? { points: DEFAULT_HISTORY, parts: [] },
     cycles: splitCount(options.tasks, options.cycles).map((count, i) => ({
       name: `Load cycle ${i + 1}`,
