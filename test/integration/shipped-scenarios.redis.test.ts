@@ -7,8 +7,10 @@ import { lastJson, REPO, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
  * Every scenario shipped in scenarios/ states what it demonstrates in its
- * `expect:` lines; each one runs here through the real queues and listeners
- * (`asp simulate`, as a user runs it) and must exit 0 with every line held.
+ * `expect:` lines; each one runs here as a user runs it (`asp simulate`) and
+ * must exit 0 with every line held. The inline transport keeps it fast: it
+ * gives the same outcome digest as the persona queues
+ * (transports.redis.test.ts), so the same metrics.
  */
 const SHIPPED = readdirSync(join(REPO, 'scenarios')).filter((f) => /\.ya?ml$/.test(f)).sort();
 const RUN_MS = 900_000;
@@ -27,7 +29,7 @@ describe('shipped scenarios', () => {
 
   it.each(SHIPPED)('%s: every expectation holds (exit 0)', async (file) => {
     temp = new TempRun();
-    const result = await runCli(['simulate', join('scenarios', file), '--json', '--log-level', 'warn', ...temp.cliArgs()], {}, RUN_MS);
+    const result = await runCli(['simulate', join('scenarios', file), '--transport', 'inline', '--json', '--log-level', 'warn', ...temp.cliArgs()], {}, RUN_MS);
     const summary = lastJson<RunSummary>(result.stdout);
     const failed = (summary.expectations ?? []).filter((e) => !e.pass);
     expect(failed, `${file}: ${result.stderr}`).toEqual([]);
