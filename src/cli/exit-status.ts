@@ -1,4 +1,5 @@
 import { AspError, ExitCode, errorMessage, exitCodeOf, isAspError, type ExitCodeValue } from '../errors.ts';
+import { terminalSafe } from '../report/terminal-text.ts';
 import type { CommandIo } from './main.ts';
 
 /**
@@ -47,7 +48,7 @@ export function exitStatus(outcome: CommandOutcome): ExitCodeValue {
 export function finishCommand(command: string, outcome: CommandOutcome, io: CommandIo, what = 'threshold'): ExitCodeValue {
   const code = exitStatus(outcome);
   if (code === ExitCode.INTERRUPTED) io.stderr(`${command}: interrupted (exit 130)\n`);
-  else if (outcome.error !== undefined) io.stderr(describeError(outcome.error));
+  else if (outcome.error !== undefined) io.stderr(terminalSafe(describeError(outcome.error)));
   else if (code === ExitCode.THRESHOLD_FAILED && 'checks' in outcome && outcome.checks) {
     const failed = outcome.checks.filter((c) => !c.pass);
     const list = failed.map((c) => `${c.expression}${c.actual === undefined ? '' : ` (actual ${c.actual ?? 'no data'})`}`).join('; ');

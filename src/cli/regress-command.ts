@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { renderJunit } from '../report/junit-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { renderRegression } from '../report/regress-report.ts';
+import { terminalSafe } from '../report/terminal-text.ts';
 import { DEFAULT_BASELINE_DIR, DEFAULT_REGRESSION_DIR, runRegressionSuite, type RegressionReport } from '../runner/regression-suite.ts';
 import { metricReference } from '../runner/run-metrics.ts';
 import { AspError } from '../errors.ts';
@@ -89,7 +90,7 @@ export async function runRegressCommand(argv: string[], io: CommandIo): Promise<
     const junit = values.junit ?? DEFAULT_JUNIT;
     mkdirSync(dirname(junit), { recursive: true });
     writeFileSync(junit, renderJunit(report));
-    io.stdout(values.json ? `${JSON.stringify({ ...report, junit })}\n` : renderRegression(report, junit));
+    io.stdout(values.json ? `${JSON.stringify({ ...report, junit })}\n` : terminalSafe(renderRegression(report, junit)));
     return finishCommand('regress', regressOutcome(report, signals.signal.aborted), io, 'check');
   } catch (err) {
     return finishCommand('regress', { error: err, interrupted: signals.signal.aborted }, io);

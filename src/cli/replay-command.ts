@@ -7,6 +7,7 @@ import { usageError } from './main.ts';
 import { parseCommandArgs } from './command-args.ts';
 import { commandSignals } from './command-signals.ts';
 import { finishCommand } from './exit-status.ts';
+import { terminalSafe } from '../report/terminal-text.ts';
 
 const HELP = `usage: asp replay <runs/<runId> | recording.ndjson> [options]
 
@@ -55,7 +56,7 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
   const recording = await readRecording(target);
   if (!values.live) {
     const report = await replayRecording(recording);
-    io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderReplay(report));
+    io.stdout(values.json ? `${JSON.stringify(report)}\n` : terminalSafe(renderReplay(report)));
     return finishCommand('replay', { checks: [{ expression: 'the replay matches the recording', pass: report.status === 'match' }] }, io, 'check');
   }
   // Loaded only for --live: an offline replay never touches the queue, Redis or database drivers.
@@ -71,7 +72,7 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
       onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · cycle ${p.cycle}/${p.cycles}`),
     });
     progress.clear();
-    io.stdout(values.json ? `${JSON.stringify(report)}\n` : renderLive(report));
+    io.stdout(values.json ? `${JSON.stringify(report)}\n` : terminalSafe(renderLive(report)));
     const interrupted = report.runStatus === 'interrupted';
     return finishCommand('replay', { interrupted, checks: [{ expression: 'the live re-run matches the recording', pass: report.status !== 'diverged' }] }, io, 'check');
   } catch (err) {

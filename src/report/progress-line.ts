@@ -1,3 +1,5 @@
+import { terminalSafeLine } from './terminal-text.ts';
+
 /** A single live progress line on a terminal (nothing when not a TTY). */
 export class ProgressLine {
   private last = 0;
@@ -21,7 +23,7 @@ export class ProgressLine {
     const elapsed = (now - this.started) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
     const eta = rate > 0 ? Math.max(0, (total - done) / rate) : 0;
-    const text = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} ${label} · ${rate.toFixed(1)}/s · ETA ${eta.toFixed(0)}s`;
+    const text = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} ${terminalSafeLine(label)} · ${rate.toFixed(1)}/s · ETA ${eta.toFixed(0)}s`;
     this.stream.write(`\r\x1b[2K${text.slice(0, (this.stream.columns ?? 120) - 1)}`);
     this.shown = true;
   }

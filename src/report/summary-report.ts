@@ -1,5 +1,6 @@
 import type { RunSummary, TaskSummaryRow } from '../runner/run-summary.ts';
 import { runHeadline } from './run-headline.ts';
+import { terminalSafe } from './terminal-text.ts';
 import { percent, renderTable, type Column } from './text-table.ts';
 
 const formatActual = (v: number | null) => (v === null ? 'no data' : Number.isInteger(v) ? String(v) : v.toFixed(3));
@@ -76,5 +77,6 @@ export function renderSummary(s: RunSummary): string {
   out.push(`logs       ${s.paths.log}`);
   out.push(`digest     ${s.digest}`);
   if (s.error) out.push(`error      ${s.error}`);
-  return `${out.join('\n')}\n`;
+  // Names and titles come from the scenario file: no control characters reach the terminal.
+  return terminalSafe(`${out.join('\n')}\n`);
 }

@@ -1,7 +1,8 @@
-import { chmod, chown, copyFile, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { identityEnv, type PersonaName } from '../personas.ts';
 import type { RuntimeStartOptions } from './agent-runtime.ts';
+import { handRunWorkspace } from './workspace-ownership.ts';
 
 /**
  * What one listener container is made of: its name, labels, environment and
@@ -59,19 +60,20 @@ export function listenerEnv(
   return env;
 }
 
-/** Makes the workspace root exist and be writable by the container user. */
-export async function prepareWorkspaceRoot(root: string, user: string): Promise<void> {
+/**
+ * Makes the run's own workspace folder (`<root>/<runId>`) exist and belong to
+ * the container user when the host is root; the root and earlier runs'
+ * folders are left as they are (see workspace-ownership.ts).
+ */
+export async function prepareRunWorkspace(root: string, runId: string, user: string): Promise<void> {
   await mkdir(root, { recursive: true });
   const ids = containerIds(user);
-  if (!ids) return;
-  const { uid, gid } = ids;
-  if (process.getuid?.() !== 0) return; // a non-root host user runs the containers as itself
-  const walk = async (path: string): Promise<void> => {
-    const st = await lstat(path);
-    if (st.uid !== uid || st.gid !== gid) await chown(path, uid, gid);
-    if (st.isDirectory()) for (const entry of await readdir(path)) await walk(join(path, entry));
-  };
-  await walk(root);
+  if (!ids || process.getuid?.() !== 0) {
+    // A non-root host user runs the containers as itself.
+    await mkdir(join(root, runId), { recursive: true });
+    return;
+  }
+  await handRunWorkspace(root, runId, ids.uid, ids.gid);
 }
 
 export function containerIds(user: string): { uid: number; gid: number } | null {

@@ -21,11 +21,12 @@ import {
   LABEL_PERSONA,
   LABEL_RUN_ID,
   listenerEnv,
-  prepareWorkspaceRoot,
+  prepareRunWorkspace,
   stageApiKeyFile,
   stageRedisUrlFiles,
 } from './docker-listener-spec.ts';
 import { markRunClosed, markRunOpen, reapOrphans } from './docker-reaper.ts';
+import { reclaimRunWorkspace } from './workspace-ownership.ts';
 
 /**
  * Runs each persona listener in its own container of asp-platform:latest:
@@ -223,7 +224,7 @@ export class DockerRuntime implements AgentRuntime {
         signal: this.internal.signal,
       });
       this.checkInterrupted();
-      await prepareWorkspaceRoot(resolve(o.workspaceRoot), this.options.user);
+      await prepareRunWorkspace(resolve(o.workspaceRoot), o.runId, this.options.user);
       this.redisUrlFiles = await stageRedisUrlFiles(o, this.options.user);
       this.apiKeyFile = await stageApiKeyFile(o, this.options.user);
       const launches: Promise<void>[] = [];
@@ -410,5 +411,10 @@ export class DockerRuntime implements AgentRuntime {
       await rm(file, { force: true }).catch((err: unknown) => failures.push(`removing ${file}: ${errorMessage(err)}`));
     }
     this.redisUrlFiles.clear();
+    // 6. The run's repositories go back to the host user, so the host's git reads them (no "dubious ownership").
+    if (this.start_ && process.getuid?.() === 0) {
+      const { workspaceRoot, runId: id } = this.start_;
+      await reclaimRunWorkspace(resolve(workspaceRoot), id).catch((err: unknown) => failures.push(`giving ${id}'s workspace back to the host user: ${errorMessage(err)}`));
+    }
   }
 }

@@ -6,6 +6,8 @@ import { identityEnv, PERSONA_IDENTITIES, type PersonaName } from '../personas.t
 import { waitForListeners } from '../queue/listener-registry.ts';
 import { configureGitIdentity } from '../workspace/git-workspace.ts';
 import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-runtime.ts';
+import { planListenerIdentities, prepareListenerFiles, type ListenerIdentities } from './listener-identity.ts';
+import { reclaimRunWorkspace } from './workspace-ownership.ts';
 
 const GRACE_MS = 10_000;
 const MAX_RESTARTS = 5;
@@ -31,13 +33,26 @@ export class ProcessRuntime implements AgentRuntime {
   private readonly slots: Slot[] = [];
   private options: RuntimeStartOptions | undefined;
   private closing: Promise<void> | undefined;
+  private identities: ListenerIdentities | undefined;
 
   async start(options: RuntimeStartOptions): Promise<void> {
     this.options = options;
+    const homes = {} as Record<PersonaName, string>;
     for (const persona of options.personas) {
       const identity = PERSONA_IDENTITIES[persona];
-      const home = resolve(options.runDir, 'home', persona);
-      await configureGitIdentity(home, identity.gitName, identity.gitEmail);
+      homes[persona] = resolve(options.runDir, 'home', persona);
+      await configureGitIdentity(homes[persona], identity.gitName, identity.gitEmail);
+    }
+    // Root: each persona's listeners under a uid of their own (listener-identity.ts).
+    this.identities = await planListenerIdentities(options, [aspCommandLine([])[1][0] ?? '', process.execPath]);
+    if (this.identities.separate) await prepareListenerFiles(options, this.identities.ids, homes);
+    for (const persona of options.personas) {
+      options.onLog?.(persona, this.identities.separate
+        ? { level: 30, msg: `listeners of ${persona} run as uid ${this.identities.ids[persona].uid}, group ${this.identities.ids[persona].gid}` }
+        : { level: 40, msg: `listeners of ${persona} run as the runner's own user, not isolated from the other personas: ${this.identities.reason}` });
+    }
+    for (const persona of options.personas) {
+      const home = homes[persona];
       const urlFile = options.redisUrlFiles?.[persona];
       for (let i = 1; i <= options.listenersPerPersona; i++) {
         const id = `${persona}-${i}`;
@@ -73,11 +88,11 @@ export class ProcessRuntime implements AgentRuntime {
     if (!options) return;
     mkdirSync(join(options.runDir), { recursive: true });
     const [node, args] = aspCommandLine(['listen']);
-    const child = spawn(node, args, {
-      env: slot.env,
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const ids = this.identities?.separate ? this.identities.ids[slot.persona] : undefined;
+    // Under its own uid a listener also needs umask 002: the other personas commit to the files it creates.
+    const child = ids
+      ? spawn('/bin/sh', ['-c', 'umask 002 && exec "$0" "$@"', node, ...args], { env: slot.env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'], uid: ids.uid, gid: ids.gid })
+      : spawn(node, args, { env: slot.env, cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     slot.child = child;
     const forward = (chunk: Buffer, buffer: { rest: string }) => {
       buffer.rest += chunk.toString('utf8');
@@ -136,6 +151,8 @@ export class ProcessRuntime implements AgentRuntime {
             }),
         ),
       );
+      // The run's repositories go back to the runner's user: the host's git refuses another uid's ("dubious ownership").
+      if (this.identities?.separate && this.options) await reclaimRunWorkspace(this.options.workspaceRoot, this.options.runId).catch(() => undefined);
     })();
     return this.closing;
   }

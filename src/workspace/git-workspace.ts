@@ -142,6 +142,17 @@ export async function configureGitIdentity(home: string, name: string, email: st
   await run('git', ['config', '--global', 'init.defaultBranch', 'main'], { env });
 }
 
+/**
+ * Lets the git of this HOME work in repositories another uid owns (git's
+ * "dubious ownership" check): the per-persona listeners share the run's task
+ * repositories. Only that persona's own HOME gets the setting.
+ */
+export async function allowForeignRepositories(home: string): Promise<void> {
+  const env = { ...process.env, HOME: home };
+  const { stdout } = await run('git', ['config', '--global', '--get-all', 'safe.directory'], { env }).catch(() => ({ stdout: '' }));
+  if (!stdout.split('\n').includes('*')) await run('git', ['config', '--global', '--add', 'safe.directory', '*'], { env });
+}
+
 export async function gitAvailable(): Promise<boolean> {
   try {
     await run('git', ['--version']);

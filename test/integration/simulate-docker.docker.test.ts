@@ -13,8 +13,8 @@ announceDocker('simulate --runtime docker');
 
 /** Author and committer of every commit of a workspace repository, oldest first. */
 function commits(repo: string): Array<{ author: string; committer: string; subject: string }> {
-  // The repository belongs to the containers' user (1000); reading it as another user needs safe.directory.
-  const out = execFileSync('git', ['-c', 'safe.directory=*', 'log', '--reverse', '--format=%an <%ae>%x1f%cn <%ce>%x1f%s'], { cwd: repo, encoding: 'utf8' });
+  // No safe.directory: after the run the repository belongs to the host user again.
+  const out = execFileSync('git', ['log', '--reverse', '--format=%an <%ae>%x1f%cn <%ce>%x1f%s'], { cwd: repo, encoding: 'utf8' });
   return out
     .trim()
     .split('\n')
@@ -47,8 +47,9 @@ describe.skipIf(!docker.available)('asp simulate scenarios/task-a.yaml --runtime
     expect(viaProcess.code, viaProcess.stderr).toBe(0);
 
     const started = Date.now();
+    // Same workspaces folder as the process run: the docker run must not take the earlier run's repositories.
     const viaDocker = await runCli(
-      ['simulate', 'scenarios/task-a.yaml', '--runtime', 'docker', '--json', '--redis', redis.url, ...dockerRun.cliArgs()],
+      ['simulate', 'scenarios/task-a.yaml', '--runtime', 'docker', '--json', '--redis', redis.url, '--db', dockerRun.dbPath, '--runs-dir', dockerRun.runsDir, '--workspaces', processRun.workspacesDir],
       { ASP_OFFLINE: '1' },
       600_000,
     );
@@ -65,8 +66,13 @@ describe.skipIf(!docker.available)('asp simulate scenarios/task-a.yaml --runtime
     const workspace = summary.paths.workspace;
     if (!workspace) throw new Error('the run has no workspace');
     const repo = join(workspace, 'task-a');
-    // Written inside the containers, by the non-root persona user.
-    expect(statSync(join(repo, 'REQUIREMENTS.md')).uid).toBe(1000);
+    // Written inside the containers by the non-root persona user, then given back to the host user at the end;
+    // the earlier run's repository in the same workspaces folder was never touched.
+    const host = process.getuid?.() ?? 0;
+    expect(statSync(join(repo, 'REQUIREMENTS.md')).uid).toBe(host);
+    const earlier = join(lastJson<RunSummary>(viaProcess.stdout).paths.workspace ?? '', 'task-a');
+    expect(statSync(join(earlier, 'REQUIREMENTS.md')).uid).toBe(host);
+    expect(commits(earlier).length).toBeGreaterThanOrEqual(4);
     const log = commits(repo);
     expect(log.length).toBeGreaterThanOrEqual(4);
     for (const c of log) expect(c.committer).toBe(c.author);
