@@ -26,14 +26,17 @@ for arg in "$@"; do
   esac
 done
 
-log() { printf '[build-base-image] %s\n' "$*" >&2; }
+# shellcheck source=docker/rootfs-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/rootfs-lib.sh"
+ROOTFS_LOG_NAME=build-base-image
+log() { rootfs_log "$@"; }
 
 NODE_BIN="$(readlink -f "$(command -v node)")"
 GIT_BIN="$(readlink -f "$(command -v git)")"
 [ -x "$NODE_BIN" ] || { log "node not found on this machine"; exit 1; }
 [ -x "$GIT_BIN" ] || { log "git not found on this machine"; exit 1; }
 
-script_sum="$(sha256sum "$0" | cut -c1-16)"
+script_sum="$(cat "$0" "$(dirname "${BASH_SOURCE[0]}")/rootfs-lib.sh" | sha256sum | cut -c1-16)"
 fingerprint="node-$("$NODE_BIN" --version)_git-$("$GIT_BIN" --version | awk '{print $3}')_uid-${ASP_UID}_gid-${ASP_GID}_script-${script_sum}"
 
 if [ "$FORCE" -eq 0 ]; then
@@ -46,30 +49,14 @@ fi
 
 ROOTFS="$(mktemp -d /tmp/asp-base-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOTFS"' EXIT
-chmod 755 "$ROOTFS" # becomes / in the image (mktemp made it 0700)
-
-# Debian's merged /usr layout.
-mkdir -p "$ROOTFS"/usr/{bin,sbin,lib,lib64,local/bin,share} "$ROOTFS"/{etc,tmp,root,home/asp,app/data,app/workspaces,dev,proc,sys,var/tmp}
-ln -s usr/bin "$ROOTFS/bin"
-ln -s usr/sbin "$ROOTFS/sbin"
-ln -s usr/lib "$ROOTFS/lib"
-ln -s usr/lib64 "$ROOTFS/lib64"
-chmod 1777 "$ROOTFS/tmp" "$ROOTFS/var/tmp"
-chmod 700 "$ROOTFS/root"
+rootfs_init "$ROOTFS"
+mkdir -p "$ROOTFS"/{home/asp,app/data,app/workspaces}
 
 # Binaries: node, git, the shells and the coreutils the entrypoints and
-# healthchecks need. Each lands at /usr/bin/<name>.
-TOOLS=(bash dash env id cat mkdir ls rm sleep grep chown chmod cp mv ln head tail uname date dirname basename tr sed)
-declare -a BINARIES=("$NODE_BIN" "$GIT_BIN")
-for tool in "${TOOLS[@]}"; do
-  path="$(command -v "$tool" || true)"
-  [ -n "$path" ] && [ -x "$path" ] || { log "missing tool on this machine: $tool"; exit 1; }
-  BINARIES+=("$(readlink -f "$path")")
-done
-
-for bin in "${BINARIES[@]}"; do
-  cp -L "$bin" "$ROOTFS/usr/bin/$(basename "$bin")"
-done
+# healthchecks need (setpriv: the compose entrypoint drops root for the
+# persona user). Each lands at /usr/bin/<name>.
+TOOLS=(bash dash env id cat mkdir ls rm sleep grep chown chmod cp mv ln head tail uname date dirname basename tr sed setpriv)
+rootfs_add_binaries "$ROOTFS" "$NODE_BIN" "$GIT_BIN" "${TOOLS[@]}"
 ln -s dash "$ROOTFS/usr/bin/sh"
 # Debug symbols are a tenth of node's size; the dynamic symbols native addons
 # link against stay (--strip-unneeded).
@@ -85,64 +72,18 @@ if [ -d /usr/share/git-core/templates ]; then
   cp -a /usr/share/git-core/templates "$ROOTFS/usr/share/git-core/"
 fi
 
-# Shared libraries, each at the path ldd resolved it to (the target's content,
-# under the soname path the loader asks for).
-copy_lib() {
-  local lib="$1"
-  # /lib/x86_64-linux-gnu/... and /lib64/... are /usr/lib/... under merged /usr.
-  local dest
-  case "$lib" in
-    /usr/*) dest="$lib" ;;
-    /*) dest="/usr$lib" ;;
-    *) return 0 ;;
-  esac
-  if [ ! -e "$ROOTFS$dest" ]; then
-    mkdir -p "$ROOTFS$(dirname "$dest")"
-    cp -L "$lib" "$ROOTFS$dest"
-  fi
-}
-for bin in "${BINARIES[@]}"; do
-  while read -r lib; do copy_lib "$lib"; done < <(
-    ldd "$bin" 2>/dev/null | awk '/=> \//{print $3} /^[[:space:]]*\/[^ ]+ \(0x/{print $1}'
-  )
-done
-
 # The persona user (UID/GID from the build), root, and nobody.
-cat >"$ROOTFS/etc/passwd" <<EOF
-root:x:0:0:root:/root:/bin/sh
-asp:x:${ASP_UID}:${ASP_GID}:ASP persona:/home/asp:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
-EOF
-cat >"$ROOTFS/etc/group" <<EOF
-root:x:0:
-asp:x:${ASP_GID}:
-nogroup:x:65534:
-EOF
-printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$ROOTFS/etc/nsswitch.conf"
-: >"$ROOTFS/etc/hosts"
-: >"$ROOTFS/etc/resolv.conf"
+rootfs_users "$ROOTFS" "$ASP_UID" "$ASP_GID" asp /home/asp
 chown -R "${ASP_UID}:${ASP_GID}" "$ROOTFS/home/asp" "$ROOTFS/app/data" "$ROOTFS/app/workspaces"
 
 # Smoke test of the rootfs before importing: the loader finds every library.
-CHROOT="$(command -v chroot || true)"
-if [ -n "$CHROOT" ] && [ "$(id -u)" -eq 0 ]; then
-  mknod -m 666 "$ROOTFS/dev/null" c 1 3
-  env -i PATH=/usr/bin "$CHROOT" "$ROOTFS" /usr/bin/node -e 'process.exit(0)' || { log "node does not run in the assembled rootfs"; exit 1; }
-  env -i PATH=/usr/bin "$CHROOT" "$ROOTFS" /usr/bin/git --version >/dev/null || { log "git does not run in the assembled rootfs"; exit 1; }
-  rm -f "$ROOTFS/dev/null"
-fi
+rootfs_smoke "$ROOTFS" /usr/bin/node -e 'process.exit(0)' || { log "node does not run in the assembled rootfs"; exit 1; }
+rootfs_smoke "$ROOTFS" /usr/bin/git --version || { log "git does not run in the assembled rootfs"; exit 1; }
 
-previous_id="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-log "importing $(du -sh "$ROOTFS" | cut -f1) rootfs as $IMAGE"
-tar --numeric-owner -C "$ROOTFS" -cf - . | docker import \
-  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'ENV HOME=/root' \
-  --change "LABEL asp.base.fingerprint=$fingerprint" \
-  --change 'LABEL org.opencontainers.image.description="ASP offline base: host node and git, no package manager"' \
-  --change 'CMD ["node"]' \
-  - "$IMAGE" >/dev/null
-new_id="$(docker image inspect --format '{{.Id}}' "$IMAGE")"
-if [ -n "$previous_id" ] && [ "$previous_id" != "$new_id" ]; then
-  docker image rm "$previous_id" >/dev/null 2>&1 || true # still used by an image: stays
-fi
+rootfs_import "$ROOTFS" "$IMAGE" \
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  'ENV HOME=/root' \
+  "LABEL asp.base.fingerprint=$fingerprint" \
+  'LABEL org.opencontainers.image.description="ASP offline base: host node and git, no package manager"' \
+  'CMD ["node"]'
 log "built $IMAGE ($fingerprint)"

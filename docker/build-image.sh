@@ -4,7 +4,9 @@
 #   docker/build-image.sh              # auto: public node:20-bookworm-slim when a
 #                                      # registry can be reached, else offline
 #   docker/build-image.sh --offline    # base asp-base:local, built from this
-#                                      # machine's node and git (no registry)
+#                                      # machine's node and git (no registry);
+#                                      # also asp-redis:latest for compose.yml
+#                                      # (docker/build-redis-image.sh)
 #   docker/build-image.sh --online     # base node:20-bookworm-slim (pulled)
 #   docker/build-image.sh --base IMAGE # any base with node 20 (git is added
 #                                      # with apt when missing)
@@ -72,6 +74,12 @@ fi
 case "$MODE" in
   offline)
     "$ROOT/docker/build-base-image.sh"
+    # compose.yml's Redis too, from this machine's redis-server (no registry to pull it from).
+    if command -v redis-server >/dev/null 2>&1; then
+      "$ROOT/docker/build-redis-image.sh"
+    else
+      log "no redis-server on this machine: asp-redis:latest not built (compose builds it from redis:7-bookworm where a registry is reachable)"
+    fi
     BASE="$OFFLINE_BASE" ;;
   online) BASE="$ONLINE_BASE" ;;
 esac
@@ -121,7 +129,7 @@ cp "$ROOT/docker/Dockerfile" "$STAGE/Dockerfile"
 cp "$ROOT/package.json" "$ROOT/package-lock.json" "$STAGE/app/"
 cp -a "$ROOT/dist" "$STAGE/app/dist"
 rm -f "$STAGE/app/dist/.tsbuildinfo"
-cp -a "$ROOT/docker/setup-git-user.sh" "$ROOT/docker/admin-entrypoint.sh" "$ROOT/docker/healthcheck.mjs" "$STAGE/app/docker/"
+cp -a "$ROOT/docker/setup-git-user.sh" "$ROOT/docker/admin-entrypoint.sh" "$ROOT/docker/compose-entrypoint.sh" "$ROOT/docker/asp" "$ROOT/docker/healthcheck.mjs" "$STAGE/app/docker/"
 
 # Production dependencies only: the lockfile's packages not marked dev, that
 # exist in this checkout (optional platform packages of other OSes do not);

@@ -3,6 +3,7 @@ import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_QUEUE_PREFIX, DEFAULT_R
 import { AspError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { runLayout } from '../runner/run-layout.ts';
+import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import type { CommandIo } from './main.ts';
 import { usageError } from './main.ts';
@@ -17,7 +18,7 @@ const HELP = `usage: asp admin [serve] [options]     apply migrations, then serv
   --db <file>        telemetry database (default ASP_DB or data/asp_telemetry.db)
   --port <n>         dashboard port (default ASP_ADMIN_PORT or ${DEFAULT_ADMIN_PORT}; 0 = any free port)
   --host <addr>      address to bind (default ASP_ADMIN_HOST or ${DEFAULT_ADMIN_HOST})
-  --redis <url>      Redis URL (default ASP_REDIS_URL, REDIS_URL or ${DEFAULT_REDIS_URL})
+  --redis <url>      Redis URL (default the file ASP_REDIS_URL_FILE, ASP_REDIS_URL, REDIS_URL or ${DEFAULT_REDIS_URL})
   --prefix <name>    BullMQ prefix of the persona queues (default ASP_QUEUE_PREFIX or ${DEFAULT_QUEUE_PREFIX})
   --checks <list>    health groups to check, comma-separated (default ${HEALTH_GROUPS.join(',')})
   --json             (health) print the report as JSON
@@ -46,7 +47,8 @@ export async function runAdminCommand(argv: string[], io: CommandIo): Promise<nu
   }
   const [sub = 'serve', ...rest] = positionals;
   const dbPath = runLayout({ dbPath: values.db }).dbPath;
-  const redisUrl = values.redis ?? process.env.ASP_REDIS_URL ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  // ASP_REDIS_URL_FILE (a compose secret with the admin's own Redis user) wins over ASP_REDIS_URL.
+  const redisUrl = values.redis ?? readSecretEnv(process.env, 'ASP_REDIS_URL') ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
   const prefix = values.prefix ?? process.env.ASP_QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX;
   const groups = parseGroups(values.checks);
   if (sub !== 'report' && rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, 'see `asp admin --help`');

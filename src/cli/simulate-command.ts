@@ -1,6 +1,7 @@
 import { renderSummary } from '../report/summary-report.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { simulate, TRANSPORT_KINDS, type TransportKind } from '../runner/simulate.ts';
+import { RUNTIME_KINDS, type RuntimeKind } from '../runtime/agent-runtime.ts';
 import { resumePlan } from '../runner/run-resume.ts';
 import { runLayout } from '../runner/run-layout.ts';
 import { checkDatabaseWritable } from '../telemetry/database-preflight.ts';
@@ -24,7 +25,7 @@ const HELP = `usage: asp simulate <scenario.yaml> [options]
   --db <file>            telemetry database (default data/asp_telemetry.db)
   --runs-dir <dir>       where runs/<runId>/ goes (default runs)
   --workspaces <dir>     workspace root (default workspaces)
-  --runtime <kind>       process (default) or docker
+  --runtime <kind>       process (default), docker, or compose (the standing containers of docker compose up -d)
   --workspace <mode>     git (default) or none
   --seed <n>             override the scenario's seed
   --listeners <n>        listeners per persona
@@ -70,7 +71,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
   if (values.resume) {
     if (positionals.length > 0) throw usageError('--resume takes the run id only; the scenario comes from the database');
   } else if (!file || positionals.length > 1) throw usageError('give exactly one scenario file', 'e.g. `npm run simulate scenarios/task-a.yaml`');
-  if (values.runtime && values.runtime !== 'process' && values.runtime !== 'docker') throw usageError(`--runtime must be process or docker, got "${values.runtime}"`);
+  if (values.runtime && !(RUNTIME_KINDS as readonly string[]).includes(values.runtime)) throw usageError(`--runtime must be ${RUNTIME_KINDS.join(', ')}, got "${values.runtime}"`);
   if (values.workspace && values.workspace !== 'git' && values.workspace !== 'none') throw usageError(`--workspace must be git or none, got "${values.workspace}"`);
   // Under the same caps as the scenario schema (one source of truth), checked before anything runs.
   const seed = values.seed !== undefined ? seedFromText(values.seed) : undefined;
@@ -94,7 +95,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
       layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(transport ? { transport } : {}),
-      ...(values.runtime ? { runtime: values.runtime as 'process' | 'docker' } : {}),
+      ...(values.runtime ? { runtime: values.runtime as RuntimeKind } : {}),
       ...(values.workspace ? { workspace: values.workspace as 'git' | 'none' } : {}),
       ...(seed !== undefined ? { seed } : {}),
       listenersPerPersona,

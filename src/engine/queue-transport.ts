@@ -21,6 +21,10 @@ export interface QueueTransportOptions {
   runDir: string;
   /** The run's root logger: listener log lines are written into it. */
   logger: Logger;
+  /** The scenario's runtime, when already made (default: createRuntime(scenario.runtime)). */
+  runtime?: AgentRuntime;
+  /** Standing listeners (compose) with Redis users of their own: the run makes none. */
+  standing?: boolean;
 }
 
 /**
@@ -66,12 +70,12 @@ export class QueueTransport implements StepTransport {
       },
     });
     this.watchdog.start();
-    this.credentials = await provisionPersonaCredentials({ redisUrl: this.redis.url, prefix, runId, runDir, personas: WORKER_PERSONAS, logger: log });
-    this.runtime = createRuntime(scenario.runtime);
+    if (!this.options.standing) this.credentials = await provisionPersonaCredentials({ redisUrl: this.redis.url, prefix, runId, runDir, personas: WORKER_PERSONAS, logger: log });
+    this.runtime = this.options.runtime ?? createRuntime(scenario.runtime);
     await this.runtime.start({
       runId,
       redisUrl: this.redis.url,
-      redisUrlFiles: this.credentials.urlFiles(),
+      redisUrlFiles: this.credentials?.urlFiles() ?? {},
       ...(process.env.ASP_API_KEY_FILE ? { apiKeyFile: process.env.ASP_API_KEY_FILE } : {}),
       queuePrefix: prefix,
       personas: WORKER_PERSONAS,

@@ -46,7 +46,7 @@ export const HeaderLineSchema = z.strictObject({
   /** The run was resumed after a crash: tasks finished before it were not re-driven, so this recording cannot be replayed. */
   resumed: z.boolean().optional(),
   options: z.strictObject({
-    runtime: z.enum(['process', 'docker']),
+    runtime: z.enum(['process', 'docker', 'compose']),
     workspace: z.enum(['git', 'none']),
     workflow: WorkflowOptionsSchema,
     listeners: ListenerOptionsSchema,

@@ -1,4 +1,5 @@
 import { AspError } from '../errors.ts';
+import { RUNTIME_KINDS, type RuntimeKind } from '../runtime/agent-runtime.ts';
 import type { StepEnvelope } from '../queue/job-schema.ts';
 import { parseScenario, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { seedFromText } from '../scenario/seed.ts';
@@ -51,7 +52,7 @@ function runRow(store: TelemetryStore, runId: string): RunRow {
 export function resumePlan(store: TelemetryStore, runId: string): {
   loaded: LoadedScenario;
   seed: string | number;
-  runtime: 'process' | 'docker';
+  runtime: RuntimeKind;
   workspace: 'git' | 'none';
   listenersPerPersona?: number;
   listenerConcurrency?: number;
@@ -65,7 +66,7 @@ export function resumePlan(store: TelemetryStore, runId: string): {
   return {
     loaded,
     seed,
-    runtime: row.runtime === 'docker' ? 'docker' : 'process',
+    runtime: (RUNTIME_KINDS as readonly string[]).includes(row.runtime) ? (row.runtime as RuntimeKind) : 'process',
     workspace: row.workspace_mode === 'none' ? 'none' : 'git',
     ...(options.listeners?.perPersona ? { listenersPerPersona: options.listeners.perPersona } : {}),
     ...(options.listeners?.concurrency ? { listenerConcurrency: options.listeners.concurrency } : {}),

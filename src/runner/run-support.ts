@@ -1,4 +1,5 @@
 import { AspError } from '../errors.ts';
+import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import type { RelativeSizeTable } from '../probe/index.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import type { PlannedTask } from '../scenario/task-plan.ts';
@@ -6,7 +7,7 @@ import type { PlannedTask } from '../scenario/task-plan.ts';
 /** Command-line overrides applied to a scenario. */
 export interface ScenarioOverrides {
   seed?: string | number;
-  runtime?: 'process' | 'docker';
+  runtime?: RuntimeKind;
   workspace?: 'git' | 'none';
   taskConcurrency?: number;
   listenersPerPersona?: number;

@@ -11,6 +11,7 @@ import { combineObservers, type RunObserver } from '../engine/run-observer.ts';
 import type { StepTransport } from '../engine/step-transport.ts';
 import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
+import { createRuntime } from '../runtime/runtime-factory.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { planCycles } from '../scenario/task-plan.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
@@ -78,10 +79,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   checkAgentScenario(scenario, loaded.file);
 
   const kind = options.transport ?? 'queue';
+  // Standing listeners (compose) are found before anything is written; their Redis and queues are the run's.
+  const runtime = kind === 'queue' ? createRuntime(scenario.runtime) : undefined;
+  const standing = await runtime?.attach?.(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {});
   const layout = runLayout({ ...options.layout, ...(options.resume ? { runId: options.resume } : {}) });
   // Only the queue transport starts listeners (a docker runtime needs its engine).
   await preflightRun({ dbPath: layout.dbPath, runtime: kind === 'queue' ? scenario.runtime : 'process' });
-  const redis: RedisHandle | undefined = kind === 'queue' ? await acquireRedis(options.redisUrl) : undefined;
+  const redis: RedisHandle | undefined =
+    kind !== 'queue' ? undefined : standing ? { url: standing.redisUrl, private: false, close: async () => undefined } : await acquireRedis(options.redisUrl);
   const { runId } = layout;
   const store = new SqliteTelemetryStore(layout.dbPath);
   let resume: ResumeState | undefined;
@@ -118,13 +123,21 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const logger = createLogger({ file: layout.logFile, level: options.logLevel, base: { runId } });
   const log = logger.child({ component: 'runner' });
   const started = Date.now();
-  const prefix = resume?.prefix ?? options.queuePrefix ?? `asp-${runId}`;
+  const prefix = standing?.queuePrefix ?? resume?.prefix ?? options.queuePrefix ?? `asp-${runId}`;
   const lean = options.lean ?? false;
   const transport: StepTransport =
     typeof kind === 'object'
       ? kind
       : redis
-        ? new QueueTransport(redis, { prefix, removeQueues: options.queuePrefix === undefined, workspaceRoot: layout.workspaceRoot, runDir: layout.runDir, logger })
+        ? new QueueTransport(redis, {
+            prefix,
+            removeQueues: !standing && options.queuePrefix === undefined,
+            workspaceRoot: layout.workspaceRoot,
+            runDir: layout.runDir,
+            logger,
+            ...(runtime ? { runtime } : {}),
+            standing: Boolean(standing),
+          })
         : new InlineTransport({ workspaceRoot: layout.workspaceRoot });
   const summary = new RunSummaryBuilder(runId, loaded, scenario, layout, lean);
   if (resume) summary.addCost(storedCostOfFinishedTasks(resume));

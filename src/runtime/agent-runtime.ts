@@ -2,11 +2,23 @@ import type { PersonaName } from '../personas.ts';
 
 /**
  * Where persona listeners run. One implementation per file
- * (process-runtime.ts, docker-runtime.ts), chosen by runtime-factory.ts.
- * Both start the same listener (`asp listen --persona <name>`) with the
- * persona's identity environment; only the isolation differs.
+ * (process-runtime.ts, docker-runtime.ts, compose-runtime.ts), chosen by
+ * runtime-factory.ts. Process and docker start the same listener
+ * (`asp listen --persona <name>`) per run with the persona's identity
+ * environment; compose uses the standing listeners of the compose stack.
  */
-export type RuntimeKind = 'process' | 'docker';
+export type RuntimeKind = 'process' | 'docker' | 'compose';
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['process', 'docker', 'compose'];
+
+/**
+ * Standing listeners that serve every run (the compose stack): the run uses
+ * their Redis and their fixed queue prefix (the run id is in each job), makes
+ * no Redis users of its own and leaves the shared queues in place.
+ */
+export interface StandingListeners {
+  redisUrl: string;
+  queuePrefix: string;
+}
 
 export interface RuntimeStartOptions {
   runId: string;
@@ -47,6 +59,11 @@ export interface ListenerInfo {
 
 export interface AgentRuntime {
   readonly kind: RuntimeKind;
+  /**
+   * Runtimes with standing listeners: finds them before the run writes
+   * anything (a missing one is bad environment, exit 2).
+   */
+  attach?(options: { redisUrl?: string }): Promise<StandingListeners>;
   /** Starts every listener and resolves once each one reported ready. */
   start(options: RuntimeStartOptions): Promise<void>;
   listeners(): ListenerInfo[];

@@ -83,32 +83,31 @@ export function escapeGlob(text: string): string {
  */
 export function personaAclRules(prefix: string, persona: PersonaName): string[] {
   const p = escapeGlob(prefix);
-  return [
-    'resetkeys',
-    `~${p}:${persona}:*`,
-    `~${p}:listeners:${persona}:*`,
-    'resetchannels',
-    '-@all',
-    '+@read',
-    '+@write',
-    '+@transaction',
-    '+@connection',
-    '-@dangerous',
-    '-scan',
-    '-randomkey',
-    '-dbsize',
-    '-function',
-    '-client|tracking',
-    '-client|caching',
-    '-client|getredir',
-    '-client|trackinginfo',
-    '+info',
-    '+eval',
-    '+evalsha',
-    '+script|load',
-    '+script|exists',
-  ];
+  return ['resetkeys', `~${p}:${persona}:*`, `~${p}:listeners:${persona}:*`, 'resetchannels', ...QUEUE_COMMAND_RULES];
 }
+
+/** The commands of a queue client (see personaAclRules); the key patterns come before them. */
+export const QUEUE_COMMAND_RULES: readonly string[] = [
+  '-@all',
+  '+@read',
+  '+@write',
+  '+@transaction',
+  '+@connection',
+  '-@dangerous',
+  '-scan',
+  '-randomkey',
+  '-dbsize',
+  '-function',
+  '-client|tracking',
+  '-client|caching',
+  '-client|getredir',
+  '-client|trackinginfo',
+  '+info',
+  '+eval',
+  '+evalsha',
+  '+script|load',
+  '+script|exists',
+];
 
 /** The shared URL with the persona's user and password (same host, port, database, scheme). */
 export function personaRedisUrl(sharedUrl: string, user: string, password: string): string {

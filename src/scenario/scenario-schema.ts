@@ -175,7 +175,7 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().max(L.descriptionChars, `at most ${L.descriptionChars} characters`).optional(),
   /** A whole number or a text, used exactly as given ("007" is not 7). */
   seed: z.union([z.number().int(), text(L.seedChars)]).default(1),
-  runtime: z.enum(['process', 'docker']).default('process'),
+  runtime: z.enum(['process', 'docker', 'compose']).default('process'),
   workspace: z.enum(['git', 'none']).default('git'),
   workflow: WorkflowOptionsSchema.prefault({}),
   listeners: ListenerOptionsSchema.prefault({}),

@@ -20,7 +20,7 @@ interface Service {
   environment?: Record<string, string | number | boolean>;
   volumes?: string[];
   networks?: string[];
-  secrets?: string[];
+  secrets?: Array<string | { source: string; target: string }>;
   depends_on?: Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] };
   user?: string;
@@ -49,7 +49,7 @@ function service(persona: AnyPersona): Service {
 describe('compose.yml agrees with src/personas.ts', () => {
   it('has exactly redis and one service per persona, named after its container', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['redis', ...ALL.map((p) => PERSONA_IDENTITIES[p].container)].sort());
-    for (const p of ALL) expect(service(p).container_name).toBe(PERSONA_IDENTITIES[p].container);
+    for (const p of ALL) expect(withDefaults(service(p).container_name ?? '')).toBe(PERSONA_IDENTITIES[p].container);
   });
 
   it.each(ALL)('gives %s the identity of personas.ts (role, user id, git author and committer)', (p) => {
@@ -70,15 +70,18 @@ describe('compose.yml agrees with src/personas.ts', () => {
     expect(s.healthcheck?.test).toEqual(['CMD', 'node', '/app/docker/healthcheck.mjs', 'admin']);
   });
 
-  it.each(ALL)('%s: the image of the docker runtime, the shared volumes, network, secret and a healthy Redis first', (p) => {
+  it.each(ALL)('%s: the image of the docker runtime, the host\'s data and workspaces, its secrets and a healthy Redis first', (p) => {
     const s = service(p);
     expect(withDefaults(s.image ?? '')).toBe(DEFAULT_IMAGE);
-    expect(s.volumes).toEqual(expect.arrayContaining(['asp-data:/app/data', `asp-workspaces:${CONTAINER_WORKSPACE_ROOT}`]));
-    expect(s.networks).toContain('asp-net');
-    expect(s.secrets).toContain('api_key');
+    expect(s.volumes?.map(withDefaults)).toEqual(expect.arrayContaining(['./data:/app/data', `./workspaces:${CONTAINER_WORKSPACE_ROOT}`]));
+    // The API key and the client's own Redis password (its ACL user), both handed to the persona user by the entrypoint.
+    const own = p === 'admin' ? 'runner' : p;
+    expect(s.secrets).toEqual(['api_key', { source: `redis_password_${own}`, target: 'redis_password' }]);
+    expect(s.environment?.ASP_REDIS_USER).toBe(`asp-${own}`);
     expect(s.depends_on?.redis?.condition).toBe('service_healthy');
     expect(s.environment?.ASP_IN_CONTAINER).toBe('true');
-    expect(s.environment?.ASP_API_KEY_FILE).toBe('/run/secrets/api_key');
+    expect(s.environment?.ASP_API_KEY_FILE).toBe('/run/asp/api_key');
+    expect(s.environment?.ASP_REDIS_URL_FILE).toBe('/run/asp/redis_url');
     // The key itself never appears in the environment.
     expect(Object.keys(s.environment ?? {}).filter((k) => /API_KEY$/.test(k))).toEqual([]);
   });
@@ -96,17 +99,23 @@ describe('compose.yml agrees with src/personas.ts', () => {
     }
   });
 
-  it('declares the named volumes, the network and the API key secret from the gitignored secrets/ folder', () => {
-    expect(compose.volumes['asp-data']?.name).toBe('asp-data');
-    expect(compose.volumes['asp-workspaces']?.name).toBe('asp-workspaces');
-    expect(compose.networks['asp-net']?.name).toBe('asp-net');
-    expect(compose.secrets.api_key?.file).toBe('./secrets/api_key.txt');
+  it('takes every secret from the folder compose:init writes (gitignored), and says so when it is not set', () => {
+    const files = Object.fromEntries(Object.entries(compose.secrets).map(([name, s]) => [name, s.file?.replace(/^\$\{ASP_SECRETS_DIR:\?run `npm run compose:init` first[^}]*\}\//, '')]));
+    expect(files).toEqual({
+      api_key: 'api_key.txt',
+      redis_acl: 'redis_users.acl',
+      redis_password_runner: 'redis_password_runner',
+      redis_password_jordan: 'redis_password_jordan',
+      redis_password_alex: 'redis_password_alex',
+      redis_password_sarah: 'redis_password_sarah',
+    });
     const gitignore = readFileSync(join(REPO, '.gitignore'), 'utf8').split('\n');
-    expect(gitignore).toContain('secrets/');
+    for (const ignored of ['secrets/', 'data/', 'workspaces/', '.env']) expect(gitignore).toContain(ignored);
   });
 
-  it('redis has a healthcheck (the others wait for it)', () => {
-    expect(compose.services.redis?.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+  it('redis requires authentication (ACL file secret) and has a healthcheck the others wait for', () => {
+    expect(compose.services.redis?.healthcheck?.test).toEqual(['CMD', '/usr/local/bin/asp-redis-health']);
+    expect(compose.services.redis?.secrets).toEqual(['redis_acl']);
   });
 });
 
