@@ -54,12 +54,24 @@ const BODY = `
   </section>
 </main>`;
 
+/** Live mode only: the listeners that serve the queues (heartbeat, queue depth, last step), from /api/health. */
+const LISTENERS = `
+<section class="listeners" id="listeners-section">
+  <div class="card wide">
+    <h2>Listeners</h2>
+    <p class="note">Each persona's listeners as their Redis heartbeats report them (e.g. the compose stack's standing containers), with the depth of the persona's queue and the last step each one finished.</p>
+    <div id="listener-table"><p class="note">loading…</p></div>
+  </div>
+</section>
+`;
+
 export function renderDashboardPage(options: DashboardPageOptions): string {
   if (options.mode === 'live') {
     return page({
       title: 'ASP telemetry dashboard',
       head: `<link rel="stylesheet" href="assets/${STYLESHEET}">`,
       header: `<div class="health" id="health"></div><span class="spacer"></span><div class="picker"><label for="run-select">Run</label><select id="run-select"></select></div>`,
+      top: LISTENERS,
       scripts: [...SCRIPTS, LIVE_SCRIPT].map((name) => `<script src="assets/${name}"></script>`).join('\n'),
       footer: 'Served by <code>asp admin</code> · data from the telemetry database · JSON at <a href="api/runs">api/runs</a>',
     });
@@ -78,7 +90,7 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   });
 }
 
-function page(p: { title: string; head: string; header: string; scripts: string; footer: string }): string {
+function page(p: { title: string; head: string; header: string; top?: string; scripts: string; footer: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -90,7 +102,7 @@ ${p.head}
 </head>
 <body>
 <header><h1>ASP telemetry<small>PROBE · PSP · TSP simulation</small></h1>${p.header}</header>
-${BODY}
+${p.top ?? ''}${BODY}
 <footer>${p.footer}</footer>
 ${p.scripts}
 </body>

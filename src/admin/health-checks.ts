@@ -109,11 +109,28 @@ async function checkListeners(options: HealthOptions, personas: readonly Persona
     if (failure) return { ...base, status: 'down' as const, detail: failure };
     if (mine.length === 0) return { ...base, status: 'down' as const, detail: `no heartbeat under prefix "${options.prefix}"`, data: { listeners: 0 } };
     const jobsDone = mine.reduce((s, b) => s + b.jobsDone, 0);
+    const now = Date.now();
+    const last = mine.flatMap((b) => (b.lastStep ? [b.lastStep] : [])).sort((a, b) => b.at - a.at)[0];
     return {
       ...base,
       status: 'ok' as const,
-      detail: `${mine.length} alive (${mine.map((b) => b.listenerId).join(', ')}), ${jobsDone} jobs done`,
-      data: { listeners: mine.length, jobsDone, ids: mine.map((b) => b.listenerId) },
+      detail: `${mine.length} alive (${mine.map((b) => b.listenerId).join(', ')}), ${jobsDone} jobs done` +
+        (last ? `, last step ${last.step} r${last.round} of ${last.taskId} (${last.runId}) ${Math.round((now - last.at) / 1000)} s ago` : ', no step yet'),
+      data: {
+        listeners: mine.length,
+        jobsDone,
+        ids: mine.map((b) => b.listenerId),
+        // Per listener: heartbeat age, host, jobs and last step (the dashboard's listener table).
+        beats: mine.map((b) => ({
+          id: b.listenerId,
+          host: b.host,
+          userId: b.userId,
+          jobsDone: b.jobsDone,
+          startedAt: b.startedAt,
+          beatAgeMs: b.beatAt ? Math.max(0, now - b.beatAt) : null,
+          lastStep: b.lastStep ?? null,
+        })),
+      },
     };
   });
 }

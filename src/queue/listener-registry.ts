@@ -18,6 +18,18 @@ export interface ListenerBeat {
   host: string;
   startedAt: number;
   jobsDone: number;
+  /** When this beat was sent (ms since the epoch). */
+  beatAt?: number;
+  /** The last step this listener finished (the admin's health page shows it). */
+  lastStep?: LastStep;
+}
+
+export interface LastStep {
+  runId: string;
+  taskId: string;
+  step: string;
+  round: number;
+  at: number;
 }
 
 export function heartbeatKey(prefix: string, persona: string, listenerId: string): string {
@@ -46,7 +58,7 @@ export class Heartbeat {
   }
 
   private async send(): Promise<void> {
-    await this.redis.setWithTtl(this.key, JSON.stringify(this.beat()), HEARTBEAT_TTL_MS);
+    await this.redis.setWithTtl(this.key, JSON.stringify({ ...this.beat(), beatAt: Date.now() }), HEARTBEAT_TTL_MS);
   }
 
   /** Stops beating and removes the key; bounded, so a listener stops even when Redis is gone. */

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { PersonaName } from '../personas.ts';
 import { StepConsumer, UnrecoverableError, type ConsumedJob } from './bullmq-driver.ts';
 import { MAX_JOB_BYTES, StepJobSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
-import { Heartbeat } from './listener-registry.ts';
+import { Heartbeat, type LastStep } from './listener-registry.ts';
 
 export interface PersonaListenerOptions {
   persona: PersonaName;
@@ -37,6 +37,7 @@ export class PersonaListener {
   private readonly startedAt = Date.now();
   private jobsDone = 0;
   private active = 0;
+  private lastStep: LastStep | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: PersonaListenerOptions) {
@@ -59,6 +60,7 @@ export class PersonaListener {
       host: hostname(),
       startedAt: this.startedAt,
       jobsDone: this.jobsDone,
+      ...(this.lastStep ? { lastStep: this.lastStep } : {}),
     }));
   }
 
@@ -84,6 +86,7 @@ export class PersonaListener {
     try {
       const result = await executeStep(job.agent ? this.commandAgent : this.agent, job, { workspaceRoot: this.options.workspaceRoot, attempt: raw.attemptsMade });
       this.jobsDone++;
+      this.lastStep = { runId: job.runId, taskId, step, round, at: Date.now() };
       log.debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
       return {
         result,

@@ -1,138 +1,205 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { PERSONA_IDENTITIES, WORKER_PERSONAS, type AnyPersona } from '../../src/personas.ts';
+import { RedisClient } from '../../src/queue/bullmq-driver.ts';
+import { COMPOSE_QUEUE_PREFIX } from '../../src/runtime/compose-secrets.ts';
 import { ensureImage } from '../../src/runtime/docker-image-builder.ts';
 import { DEFAULT_IMAGE } from '../../src/runtime/docker-listener-spec.ts';
-import { freePort, startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
+import { SqliteTelemetryStore } from '../../src/telemetry/sqlite-store.ts';
+import { COMPOSE_SERVICES, ComposeStack, composeCommand } from '../support/compose-stack.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
+import { lastJson, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
- * `docker compose up` of compose.yml's persona and admin services, checked
- * until every healthcheck passes. This machine's rule is host networking and
- * loopback only, so the test runs a derived file: the same services, image,
- * commands, identities, secret, volumes and healthchecks, with
- * `network_mode: host` instead of asp-net, the test's private Redis (on
- * 127.0.0.1) instead of the redis service, and unique names.
+ * The shipped compose.yml as a runtime, against the real engine: only
+ * test/compose.host.yml is layered on it (host networking, this machine's
+ * loopback rule). The stack comes up with the offline Redis image, runs
+ * task-a from the host (`--runtime compose`) and from inside asp-admin, and
+ * `down -v` leaves nothing behind.
  */
 announceDocker('compose');
-const run = promisify(execFile);
-const REPO = resolve(import.meta.dirname, '../..');
-
-function composeCommand(): string[] | null {
-  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
-  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
-  return null;
-}
+const execp = promisify(execFile);
 const compose = docker.available ? composeCommand() : null;
 if (docker.available && !compose) console.warn('[compose] NOT RUN: neither `docker compose` nor `docker-compose` is installed (docker/start-dockerd.sh installs it)');
 
-type Service = Record<string, unknown> & { environment?: Record<string, string>; container_name?: string; healthcheck?: Record<string, unknown> };
+interface Summary {
+  runId: string;
+  status: string;
+  digest: string;
+  runtime: string;
+}
 
-describe.skipIf(!compose)('compose.yml: the persona and admin containers come up healthy', () => {
-  const tag = randomBytes(4).toString('hex');
-  const project = `asp-itest-${tag}`;
-  const dir = mkdtempSync(join(tmpdir(), 'asp-compose-'));
-  const file = join(dir, 'compose.yml');
-  const apiKey = `test-key-${randomBytes(8).toString('hex')}`;
-  const names = new Map<AnyPersona, string>();
-  let redis: RedisHandle;
-  let adminPort = 0;
-
-  const cmd = (...args: string[]) => {
-    const [bin = 'docker', ...pre] = compose ?? [];
-    return run(bin, [...pre, '-p', project, '-f', file, ...args], { cwd: dir, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-  };
+describe.skipIf(!compose)('compose.yml: the standing persona containers as a runtime', () => {
+  const stack = new ComposeStack(compose ?? []);
+  let processDigest = '';
+  const composeRuns: Summary[] = [];
 
   beforeAll(async () => {
-    redis = await startPrivateRedis();
-    adminPort = await freePort();
-    await ensureImage({ image: DEFAULT_IMAGE, build: 'auto', offline: true, client: docker.client });
-
-    const source = parse(readFileSync(join(REPO, 'compose.yml'), 'utf8'), { merge: true }) as {
-      services: Record<string, Service>;
-      volumes: Record<string, { name: string }>;
-    };
-    const services: Record<string, Service> = {};
-    for (const [key, svc] of Object.entries(source.services)) {
-      if (key === 'redis') continue;
-      const { networks: _n, depends_on: _d, ports: _p, ...rest } = svc;
-      const name = `${svc.container_name ?? key}-${tag}`;
-      const persona = (svc.environment?.ASP_PERSONA ?? '') as AnyPersona;
-      names.set(persona, name);
-      services[key] = {
-        ...rest,
-        container_name: name,
-        network_mode: 'host',
-        environment: {
-          ...svc.environment,
-          ASP_REDIS_URL: redis.url,
-          ASP_QUEUE_PREFIX: `asp-itest-${tag}`,
-          ...(key === 'asp-admin' ? { ASP_ADMIN_HOST: '127.0.0.1', ASP_ADMIN_PORT: String(adminPort) } : {}),
-        },
-        healthcheck: { ...svc.healthcheck, interval: '2s', start_period: '60s', retries: 3 },
-      };
-    }
-    const derived = {
-      services,
-      volumes: Object.fromEntries(Object.keys(source.volumes).map((v) => [v, { name: `${v}-${tag}` }])),
-      secrets: { api_key: { file: './secrets/api_key.txt' } },
-    };
-    writeFileSync(file, stringify(derived));
-    spawnSync('mkdir', ['-p', join(dir, 'secrets')]);
-    writeFileSync(join(dir, 'secrets', 'api_key.txt'), apiKey, { mode: 0o644 });
-    await cmd('config', '-q');
+    // asp-platform:latest and (offline) asp-redis:latest from this machine.
+    await ensureImage({ image: process.env.ASP_IMAGE ?? DEFAULT_IMAGE, build: 'auto', offline: true, client: docker.client });
+    await stack.prepare();
+    await stack.cmd('config', '-q');
     const started = Date.now();
-    await cmd('up', '-d');
-    console.info(`[compose] up -d of ${names.size} services returned after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await stack.cmd('up', '-d');
+    console.info(`[compose] up -d returned after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const states = await Promise.all(COMPOSE_SERVICES.map(async (s) => (await docker.client.inspect(stack.container(s)))?.health ?? 'missing'));
+      if (states.every((s) => s === 'healthy')) break;
+      if (Date.now() > deadline) {
+        const logs = await execp('docker', ['logs', '--tail', '20', stack.container('asp-admin')]).catch(() => ({ stdout: '', stderr: '' }));
+        throw new Error(`not healthy in time: ${COMPOSE_SERVICES.map((s, i) => `${s}=${states[i]}`).join(' ')}\n${logs.stdout}${logs.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    console.info(`[compose] all five healthy ${((Date.now() - started) / 1000).toFixed(1)} s after up`);
+    // The same scenario and seed on the process runtime (the shared Redis), for the digest.
+    const temp = new TempRun();
+    try {
+      const result = await runCli(['simulate', 'scenarios/task-a.yaml', '--json', ...temp.cliArgs()]);
+      expect(result.code, result.stderr).toBe(0);
+      processDigest = lastJson<Summary>(result.stdout).digest;
+    } finally {
+      temp.cleanup();
+    }
   }, 900_000);
 
   afterAll(async () => {
-    await cmd('down', '-v', '--timeout', '5').catch((err: unknown) => console.warn(`[compose] down failed: ${String(err)}`));
-    await redis?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }, 300_000);
-
-  it('every container reports healthy: listeners beat in Redis, the admin migrated and serves its dashboard', async () => {
-    const started = Date.now();
-    const deadline = started + 240_000;
-    let states: Record<string, string | null> = {};
-    for (;;) {
-      states = {};
-      for (const name of names.values()) states[name] = (await docker.client.inspect(name))?.health ?? 'missing';
-      if (Object.values(states).every((s) => s === 'healthy')) break;
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 1000));
+    try {
+      await stack.down();
+      expect(await stack.leftovers()).toEqual([]);
+    } finally {
+      stack.cleanup();
     }
-    console.info(`[compose] all healthy ${((Date.now() - started) / 1000).toFixed(1)} s after up`);
-    expect(states).toEqual(Object.fromEntries([...names.values()].map((n) => [n, 'healthy'])));
   }, 300_000);
 
-  it.each([...WORKER_PERSONAS, 'admin' as const])('%s: identity from personas.ts, UID 1000, the API key only as a mounted secret', async (persona) => {
-    const name = names.get(persona);
-    if (!name) throw new Error(`no container for ${persona}`);
-    const identity = PERSONA_IDENTITIES[persona];
-    const c = docker.client;
-    expect((await c.exec(name, ['id', '-u'])).stdout.trim()).toBe('1000');
-    expect((await c.exec(name, ['git', 'config', '--global', 'user.name'])).stdout.trim()).toBe(identity.gitName);
-    expect((await c.exec(name, ['git', 'config', '--global', 'user.email'])).stdout.trim()).toBe(identity.gitEmail);
-    expect((await c.exec(name, ['cat', '/run/secrets/api_key'])).stdout).toBe(apiKey);
-    const details = await c.inspect(name);
-    expect(details?.env.ASP_ROLE).toBe(identity.role);
-    expect(JSON.stringify(details?.env)).not.toContain(apiKey);
+  it('Redis runs the offline image built from this machine, behind authentication', async () => {
+    const details = await docker.client.inspect(stack.container('redis'));
+    expect(details?.health).toBe('healthy');
+    const { stdout } = await execp('docker', ['inspect', '--format', '{{.Config.Image}}', stack.container('redis')]);
+    expect(stdout.trim()).toBe(process.env.ASP_REDIS_IMAGE ?? 'asp-redis:latest');
+    const anonymous = new RedisClient(`redis://127.0.0.1:${stack.redisPort}`, { timeoutMs: 3000 });
+    try {
+      await expect(anonymous.command('GET', `${COMPOSE_QUEUE_PREFIX}:alex:meta`)).rejects.toThrow(/NOAUTH/);
+    } finally {
+      await anonymous.close();
+    }
   });
 
-  it('the admin created the telemetry database on the shared data volume', async () => {
-    const name = names.get('admin') ?? '';
-    const ls = await docker.client.exec(name, ['ls', '/app/data']);
-    expect(ls.stdout.split('\n')).toContain('asp_telemetry.db');
-    // The listeners see the same volume.
-    const fromAlex = await docker.client.exec(names.get('alex') ?? '', ['ls', '/app/data']);
-    expect(fromAlex.stdout.split('\n')).toContain('asp_telemetry.db');
+  it("Alex's ACL user reaches its own queue and is refused on Sarah's", async () => {
+    const { stdout: password } = await execp('cat', [join(stack.secretsDir, 'redis_password_alex')]);
+    const alex = new RedisClient(`redis://asp-alex:${password.trim()}@127.0.0.1:${stack.redisPort}`, { timeoutMs: 3000 });
+    try {
+      await expect(alex.command('LLEN', 'asp:alex:wait')).resolves.toBeTypeOf('number');
+      await expect(alex.command('LLEN', 'asp:sarah:wait')).rejects.toThrow(/NOPERM/);
+      await expect(alex.command('GET', 'asp:listeners:sarah:asp-sarah')).rejects.toThrow(/NOPERM/);
+    } finally {
+      await alex.close();
+    }
   });
+
+  it('two task-a runs at once from the host go through the standing listeners, each with the process runtime\'s digest', async () => {
+    const [a, b] = await Promise.all([1, 2].map(() => runCli(['simulate', 'scenarios/task-a.yaml', '--json', ...stack.runnerArgs], stack.runnerEnv, 300_000)));
+    for (const r of [a, b]) {
+      expect(r?.code, r?.stderr).toBe(0);
+      const summary = lastJson<Summary>(r?.stdout ?? '');
+      expect(summary).toMatchObject({ status: 'completed', runtime: 'compose', digest: processDigest });
+      composeRuns.push(summary);
+    }
+    expect(composeRuns[0]?.runId).not.toBe(composeRuns[1]?.runId);
+    // Every step was done by the standing containers, not by listeners of the run.
+    const store = new SqliteTelemetryStore(stack.dbPath);
+    try {
+      for (const run of composeRuns) {
+        const listeners = store.query<{ listener_id: string }>('SELECT DISTINCT listener_id FROM step_results WHERE run_id = ? ORDER BY 1', run.runId);
+        expect(listeners.map((l) => l.listener_id)).toEqual(['asp-alex', 'asp-jordan', 'asp-sarah']);
+      }
+    } finally {
+      store.close();
+    }
+  }, 600_000);
+
+  it('the admin API of the stack lists the runs from the shared database; its health shows each listener\'s last step', async () => {
+    const runs = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/runs`)).json()) as { runs: Array<{ run_id: string; status: string }> };
+    for (const run of composeRuns) expect(runs.runs.find((r) => r.run_id === run.runId)?.status).toBe('completed');
+    const health = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/health`)).json()) as {
+      ok: boolean;
+      checks: Array<{ group: string; name: string; detail: string; data?: { beats?: Array<{ id: string; beatAgeMs: number; lastStep: { runId: string } | null }> } }>;
+    };
+    expect(health.ok).toBe(true);
+    for (const persona of WORKER_PERSONAS) {
+      const check = health.checks.find((c) => c.name === `listener ${persona}`);
+      const beat = check?.data?.beats?.[0];
+      expect(beat?.id).toBe(PERSONA_IDENTITIES[persona].container);
+      expect(beat?.beatAgeMs).toBeLessThan(5000);
+      expect(composeRuns.map((r) => r.runId)).toContain(beat?.lastStep?.runId);
+      expect(health.checks.find((c) => c.name === `queue ${persona}`)?.detail).toMatch(/^depth 0,/);
+    }
+  });
+
+  it("commits in the shared workspaces carry Jordan's, Alex's and Sarah's identities", async () => {
+    const repo = join(stack.workspacesDir, composeRuns[0]?.runId ?? 'missing', 'task-a');
+    expect(existsSync(repo)).toBe(true);
+    // The repositories belong to the persona user (1000 here: the tests run as root, who owns no workspace).
+    const { stdout } = await execp('git', ['-c', 'safe.directory=*', '-C', repo, 'log', '--format=%an <%ae>|%cn']);
+    const authors = new Set(stdout.trim().split('\n').map((l) => l.split('|')[0]));
+    expect([...authors].sort()).toEqual(WORKER_PERSONAS.map((p) => `${PERSONA_IDENTITIES[p].gitName} <${PERSONA_IDENTITIES[p].gitEmail}>`).sort());
+    const { stdout: owner } = await execp('stat', ['-c', '%u', repo]);
+    expect(owner.trim()).toBe('1000');
+  });
+
+  it.each([...WORKER_PERSONAS, 'admin' as const])('%s: the API key is readable by UID 1000 only, reaches the process as OPENAI_API_KEY, never docker inspect', async (persona: AnyPersona) => {
+    const name = stack.container(PERSONA_IDENTITIES[persona].container as (typeof COMPOSE_SERVICES)[number]);
+    const c = docker.client;
+    expect((await c.exec(name, ['cat', '/run/asp/api_key'], { user: '1000' })).stdout).toBe(stack.apiKey);
+    for (const file of ['/run/asp/api_key', '/run/secrets/api_key', '/run/asp/redis_url']) {
+      const other = await c.exec(name, ['cat', file], { user: '1001' });
+      expect(other.stdout, `${file} as UID 1001`).toBe('');
+      expect(other.stderr).toMatch(/Permission denied/);
+    }
+    const probe = `const fs=require('fs');console.log(fs.readdirSync('/proc').filter(d=>/^\\d+$/.test(d)).some(p=>{try{return fs.readFileSync('/proc/'+p+'/environ','utf8').split('\\0').includes('OPENAI_API_KEY=${stack.apiKey}')}catch{return false}}))`;
+    expect((await c.exec(name, ['node', '-e', probe], { user: '1000' })).stdout.trim()).toBe('true');
+    const details = await c.inspect(name);
+    expect(details?.env.ASP_ROLE).toBe(PERSONA_IDENTITIES[persona].role);
+    const { stdout: inspect } = await execp('docker', ['inspect', name]);
+    expect(inspect).not.toContain(stack.apiKey);
+    const { stdout: logs, stderr: errLogs } = await execp('docker', ['logs', name]);
+    expect(logs + errLogs).not.toContain(stack.apiKey);
+  });
+
+  it('runs from inside the network: docker compose exec asp-admin asp simulate (scenarios mounted read-only)', async () => {
+    const { stdout } = await stack.cmd('exec', '-T', 'asp-admin', 'asp', 'simulate', 'scenarios/task-a.yaml', '--runtime', 'compose', '--json');
+    const summary = lastJson<Summary>(stdout);
+    expect(summary).toMatchObject({ status: 'completed', runtime: 'compose', digest: processDigest });
+    const store = new SqliteTelemetryStore(stack.dbPath);
+    try {
+      expect(store.query('SELECT status FROM runs WHERE run_id = ?', summary.runId)).toEqual([{ status: 'completed' }]);
+    } finally {
+      store.close();
+    }
+    await expect(stack.cmd('exec', '-T', 'asp-admin', 'touch', '/app/scenarios/x')).rejects.toThrow(/Read-only/);
+  }, 300_000);
+
+  it('a persona that is down: exit 2 naming it and `docker compose up -d`, nothing written', async () => {
+    await execp('docker', ['stop', '-t', '5', stack.container('asp-sarah')]);
+    try {
+      const store = new SqliteTelemetryStore(stack.dbPath);
+      const before = store.query<{ n: number }>('SELECT count(*) AS n FROM runs')[0]?.n;
+      store.close();
+      // The heartbeat expires within its TTL.
+      await new Promise((r) => setTimeout(r, 6000));
+      const result = await runCli(['simulate', 'scenarios/task-a.yaml', ...stack.runnerArgs], stack.runnerEnv);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('asp-sarah');
+      expect(result.stderr).toContain('docker compose up -d');
+      const after = new SqliteTelemetryStore(stack.dbPath);
+      expect(after.query<{ n: number }>('SELECT count(*) AS n FROM runs')[0]?.n).toBe(before);
+      after.close();
+    } finally {
+      await execp('docker', ['start', stack.container('asp-sarah')]);
+    }
+  }, 120_000);
 });

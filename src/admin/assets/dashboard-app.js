@@ -43,14 +43,65 @@
           return `<span class="pill ${V.esc(worst)}" title="${V.esc(title)}">${V.esc(text)}</span>`;
         })
         .join('');
+      renderListeners(report.checks);
     } catch (err) {
       box.innerHTML = `<span class="pill down" title="${V.esc(err.message)}">health unavailable</span>`;
     }
   }
 
+  function ago(ms) {
+    if (ms === null || ms === undefined) return '–';
+    return ms < 1000 ? `${ms} ms ago` : `${(ms / 1000).toFixed(1)} s ago`;
+  }
+
+  // One row per listener: heartbeat, jobs, its persona's queue depth, last step.
+  function renderListeners(checks) {
+    const box = document.getElementById('listener-table');
+    if (!box) return;
+    const depth = new Map(checks.filter((c) => c.group === 'queues').map((c) => [c.name.replace(/^queue /, ''), c.data]));
+    const rows = [];
+    for (const c of checks.filter((x) => x.group === 'listeners')) {
+      const persona = c.name.replace(/^listener /, '');
+      const q = depth.get(persona);
+      const queue = q ? `${q.depth} waiting, ${q.active} active` : '–';
+      const beats = (c.data && c.data.beats) || [];
+      if (beats.length === 0) rows.push([persona, '–', `<span class="pill down">no heartbeat</span>`, '–', queue, '–']);
+      for (const b of beats) {
+        const last = b.lastStep ? `${b.lastStep.step} r${b.lastStep.round} · ${b.lastStep.taskId} · ${b.lastStep.runId} · ${ago(Date.now() - b.lastStep.at)}` : 'none yet';
+        rows.push([persona, V.esc(b.id), `<span class="pill ok">${V.esc(ago(b.beatAgeMs))}</span>`, String(b.jobsDone), V.esc(queue), V.esc(last)]);
+      }
+    }
+    const head = ['persona', 'listener', 'heartbeat', 'jobs done', 'queue', 'last step'];
+    box.innerHTML = `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
+      .map((r) => `<tr>${r.map((v) => `<td>${v}</td>`).join('')}</tr>`)
+      .join('')}</tbody></table>`;
+  }
+
+  // New runs (e.g. started on the compose stack) appear in the selector as they start; a running run is redrawn.
+  let known = null;
+  async function refreshRuns() {
+    if (known === null) return; // start() has not listed the runs yet
+    let runs;
+    try {
+      runs = (await getJson('api/runs')).runs;
+    } catch {
+      return;
+    }
+    const signature = runs.map((r) => `${r.run_id}:${r.status}:${r.tasks_done}`).join(',');
+    if (signature === known || runs.length === 0) return;
+    known = signature;
+    const current = select.value;
+    select.disabled = false;
+    select.innerHTML = runs.map((r) => `<option value="${V.esc(r.run_id)}">${V.esc(label(r))}</option>`).join('');
+    const running = runs.find((r) => r.run_id === current);
+    select.value = running ? current : runs[0].run_id;
+    if (!running || running.status === 'running' || !current) showRun(select.value);
+  }
+
   async function start() {
     refreshHealth();
-    setInterval(refreshHealth, 15000);
+    setInterval(refreshHealth, 5000);
+    setInterval(refreshRuns, 3000);
     let runs;
     try {
       runs = (await getJson('api/runs')).runs;
@@ -58,6 +109,11 @@
       V.empty(`Cannot list runs: ${err.message}`);
       return;
     }
+    select.addEventListener('change', () => {
+      location.hash = encodeURIComponent(select.value);
+      showRun(select.value);
+    });
+    known = runs.map((r) => `${r.run_id}:${r.status}:${r.tasks_done}`).join(',');
     if (runs.length === 0) {
       select.disabled = true;
       V.empty('No runs in the telemetry database yet. Run a scenario: npm run simulate scenarios/task-a.yaml');
@@ -67,10 +123,6 @@
     const wanted = decodeURIComponent(location.hash.slice(1));
     const initial = runs.some((r) => r.run_id === wanted) ? wanted : runs[0].run_id;
     select.value = initial;
-    select.addEventListener('change', () => {
-      location.hash = encodeURIComponent(select.value);
-      showRun(select.value);
-    });
     await showRun(initial);
   }
 
