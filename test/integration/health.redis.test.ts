@@ -79,7 +79,7 @@ describe('admin health checks (real Redis, real SQLite)', () => {
       'listener jordan': 'ok', 'listener alex': 'ok', 'listener sarah': 'down',
       'queue jordan': 'ok', 'queue alex': 'ok', 'queue sarah': 'ok',
     });
-    expect(partial.checks.find((c) => c.name === 'listener alex')?.detail).toBe('1 alive (alex-1), 3 jobs done');
+    expect(partial.checks.find((c) => c.name === 'listener alex')?.detail).toBe('1 alive (alex-1), 3 jobs done, no step yet');
 
     await beat('sarah');
     // One job that fails for good on sarah's queue, one waiting on alex's.
