@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_IDENTITIES, WORKER_PERSONAS, type AnyPersona } from '../../src/personas.ts';
 import { RedisClient } from '../../src/queue/bullmq-driver.ts';
@@ -11,7 +12,7 @@ import { DEFAULT_IMAGE } from '../../src/runtime/docker-listener-spec.ts';
 import { SqliteTelemetryStore } from '../../src/telemetry/sqlite-store.ts';
 import { COMPOSE_SERVICES, ComposeStack, composeCommand } from '../support/compose-stack.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
-import { lastJson, runCli, TempRun } from '../support/temp-run.ts';
+import { lastJson, REPO, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
  * The shipped compose.yml as a runtime, against the real engine: only
@@ -24,6 +25,11 @@ announceDocker('compose');
 const execp = promisify(execFile);
 const compose = docker.available ? composeCommand() : null;
 if (docker.available && !compose) console.warn('[compose] NOT RUN: neither `docker compose` nor `docker-compose` is installed (docker/start-dockerd.sh installs it)');
+
+const CHROMIUM = process.env.ASP_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOT = join(REPO, 'runs', 'compose-dashboard.png');
+// The page's globals, typed just enough for the functions run in the browser (tsconfig has no DOM lib).
+declare const document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null } | null };
 
 interface Summary {
   runId: string;
@@ -139,6 +145,27 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
       expect(health.checks.find((c) => c.name === `queue ${persona}`)?.detail).toMatch(/^depth 0,/);
     }
   });
+
+  it.skipIf(!existsSync(CHROMIUM))("the stack's dashboard in a browser shows the compose run and each standing listener (screenshot)", async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      const runId = composeRuns[1]?.runId ?? '';
+      await page.goto(`http://127.0.0.1:${stack.adminPort}/#${encodeURIComponent(runId)}`);
+      await page.waitForFunction((id) => document.body.dataset.ready === id, runId, { timeout: 30_000 });
+      await page.waitForFunction(() => (document.getElementById('listener-table')?.textContent ?? '').includes('asp-sarah'), undefined, { timeout: 20_000 });
+      const listeners = await page.evaluate(() => document.getElementById('listener-table')?.textContent ?? '');
+      for (const name of ['asp-jordan', 'asp-alex', 'asp-sarah']) expect(listeners).toContain(name);
+      expect(listeners).toMatch(/run-\d{14}-[0-9a-f]{6}/);
+      expect(await page.locator('#run-select option').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Task A')]));
+      mkdirSync(join(REPO, 'runs'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+      console.info(`[compose] dashboard screenshot: ${SCREENSHOT}`);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it("commits in the shared workspaces carry Jordan's, Alex's and Sarah's identities", async () => {
     const repo = join(stack.workspacesDir, composeRuns[0]?.runId ?? 'missing', 'task-a');
