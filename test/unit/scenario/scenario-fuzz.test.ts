@@ -30,7 +30,7 @@ const BASE: { [key: string]: Json } = {
   workflow: { maxReviewRounds: 3, stepAttempts: 2, concurrency: 2, stepBackoffMs: 10 },
   listeners: { perPersona: 1, concurrency: 2 },
   personas: {
-    jordan: { requirementQuality: 0.8, rejectThreshold: 2 },
+    jordan: { requirementQuality: 0.8, rejectThreshold: 2, agent: { kind: 'command', command: ['./agents/jordan.sh', '--fast'], timeoutMs: 60000, env: ['LANG', 'MODE=test'], timeFactor: 20, maxResponseBytes: 65536 } },
     alex: { productivity: 12, defectRate: 40, cost: { ai: true, tokensInPerMinute: 900, usdPer1kTokensIn: 0.003 } },
     sarah: { reviewYield: 0.6, approveThreshold: 0 },
   },
@@ -46,7 +46,7 @@ const BASE: { [key: string]: Json } = {
 };
 
 /** Fields that must be whole numbers (a fraction or an unsafe integer is wrong there). */
-const INTEGER_FIELDS = new Set(['seed', 'maxReviewRounds', 'stepAttempts', 'concurrency', 'stepBackoffMs', 'perPersona', 'rejectThreshold', 'approveThreshold', 'items', 'count']);
+const INTEGER_FIELDS = new Set(['timeoutMs', 'maxResponseBytes', 'seed', 'maxReviewRounds', 'stepAttempts', 'concurrency', 'stepBackoffMs', 'perPersona', 'rejectThreshold', 'approveThreshold', 'items', 'count']);
 
 function walk(value: Json, path: Path, out: { leaves: Array<[Path, Json]>; objects: Path[]; containers: Path[] }) {
   if (value !== null && typeof value === 'object') {
@@ -108,15 +108,19 @@ function wrongKind(original: Json, path: Path): fc.Arbitrary<Json> {
 }
 
 /** The schema as JSON Schema: each field's bounds, read from the one source of truth. */
-type JsonSchema = { properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; maximum?: number; maxLength?: number; enum?: unknown[]; type?: string };
+type JsonSchema = { properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; maximum?: number; maxLength?: number; enum?: unknown[]; const?: unknown; type?: string };
 const JSON_SCHEMA = z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 /** The schema node of a document path (through properties, items and the branch of a union of the leaf's kind). */
 function schemaAt(path: Path, kind: 'number' | 'string'): JsonSchema | undefined {
   let node: JsonSchema | undefined = JSON_SCHEMA;
-  for (const key of path) node = typeof key === 'number' ? node?.items : node?.properties?.[key];
+  for (const key of path) {
+    // A union (e.g. agent: 'simulated' | { kind: command, … }): the branch that has this key.
+    const branch: JsonSchema | undefined = node?.anyOf?.find((b) => (typeof key === 'number' ? b.items : b.properties?.[key])) ?? node;
+    node = typeof key === 'number' ? branch?.items : branch?.properties?.[key];
+  }
   return node?.anyOf?.find((b) => (kind === 'number' ? b.type === 'number' || b.type === 'integer' : b.type === 'string')) ?? node;
 }
-const STRING_LEAVES = SHAPE.leaves.filter(([p, v]) => typeof v === 'string' && !schemaAt(p, 'string')?.enum).map(([p]) => p);
+const STRING_LEAVES = SHAPE.leaves.filter(([p, v]) => typeof v === 'string' && !schemaAt(p, 'string')?.enum && schemaAt(p, 'string')?.const === undefined).map(([p]) => p);
 
 const HUGE_ANYWHERE = [Infinity, -Infinity, NaN, -1e300, -(2 ** 64), -Number.MAX_VALUE];
 const HUGE_INTEGER = [2 ** 64, 1e300, 2 ** 53 + 2, 1.5, Number.MAX_VALUE];
