@@ -1,6 +1,49 @@
 // ESLint flat config (kept under test/ so the top level stays small):
 // `npm run lint` passes it with -c.
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+// The rooms of src/, from the top floor down. A room imports only rooms below it
+// (types excepted: an interface may name a higher room's type).
+const FLOORS = [
+  ['cli'],
+  ['admin', 'experiment', 'report'],
+  ['runner', 'recording'],
+  ['engine'],
+  ['telemetry', 'runtime'],
+  ['queue'],
+  ['agents'],
+  ['workflow'],
+  ['probe', 'scenario', 'workspace'],
+];
+
+// Leaf modules a lower room may use although they sit higher (each imports nothing of the project):
+// the step's wire contract (agents read jobs), and the command line that starts another asp process.
+const EXCEPTIONS = ['../queue/job-schema.ts', '../../queue/job-schema.ts', '../cli/asp-command-line.ts'];
+
+function layerRules() {
+  return FLOORS.slice(1).map((rooms, i) => {
+    const above = FLOORS.slice(0, i + 1).flat();
+    return {
+      files: rooms.map((r) => `src/${r}/**`),
+      rules: {
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: [...above.flatMap((r) => [`../${r}/*`, `../../${r}/*`]), ...EXCEPTIONS.map((e) => `!${e}`)],
+                allowTypeImports: true,
+                message: `a lower room does not import a higher one (${above.join(', ')}); wire it at the top or pass it in`,
+              },
+            ],
+          },
+        ],
+      },
+    };
+  });
+}
+
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'runs/**', 'workspaces/**', 'data/**', 'test/.tmp/**'] },
@@ -25,6 +68,14 @@ export default tseslint.config(
     files: ['src/queue/bullmq-driver.ts', 'src/telemetry/sqlite-store.ts', 'src/runtime/docker-client.ts', 'test/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  // No import circles, in src/ and test/ alike.
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/extensions': ['.ts', '.js'], 'import-x/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  ...layerRules(),
   {
     files: ['src/workflow/**', 'src/probe/**'],
     rules: {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChange } from '../workspace/git-workspace.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../prng.ts';
 
 const LINES_PER_FILE = 250;
 

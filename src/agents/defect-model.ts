@@ -1,5 +1,5 @@
 import type { Defect, Severity } from '../workflow/task-types.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../prng.ts';
 
 /** The PSP defect type standard, with a typical mix for injected defects. */
 export const PSP_DEFECT_TYPES: ReadonlyArray<{ code: number; name: string; weight: number }> = [

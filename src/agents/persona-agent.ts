@@ -2,7 +2,7 @@ import type { StepJob } from '../queue/job-schema.ts';
 import type { CostModel } from '../scenario/scenario-schema.ts';
 import type { StepCost, StepResult } from '../workflow/task-types.ts';
 import type { GitWorkspace } from '../workspace/git-workspace.ts';
-import type { Random } from './prng.ts';
+import type { Random } from '../prng.ts';
 
 /**
  * A persona's agent: turns one validated step job into a result. The default

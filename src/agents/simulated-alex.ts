@@ -4,7 +4,7 @@ import type { FileChange } from '../workspace/git-workspace.ts';
 import { generateSource, modifyLines } from './code-writer.ts';
 import { injectDefects } from './defect-model.ts';
 import { costOf, roundMinutes, TransientStepError, type AgentContext, type PersonaAgent } from './persona-agent.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../prng.ts';
 
 /** Alex, senior developer: plans with PROBE, implements, fixes review findings. */
 export class SimulatedAlex implements PersonaAgent {

@@ -2,7 +2,7 @@ import type { StepJob } from '../queue/job-schema.ts';
 import type { StepResult } from '../workflow/task-types.ts';
 import { GitWorkspace } from '../workspace/git-workspace.ts';
 import type { PersonaAgent } from './persona-agent.ts';
-import { createRandom } from './prng.ts';
+import { createRandom } from '../prng.ts';
 
 /**
  * Runs one validated step job through a persona's agent, as every transport

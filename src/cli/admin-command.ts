@@ -5,8 +5,7 @@ import { createLogger } from '../logger.ts';
 import { runLayout } from '../runner/run-layout.ts';
 import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 import { parseCommandArgs } from './command-args.ts';
 
 // The heavy modules are loaded per sub-command: `migrate` needs neither Redis nor the dashboard.

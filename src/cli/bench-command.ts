@@ -5,8 +5,7 @@ import { isWorkerPersona } from '../personas.ts';
 import { ROUND_TRIP_STEPS, serveRoundTripWorker } from '../runner/round-trip-baseline.ts';
 import { BENCH_GOAL, DEFAULT_SETTINGS, runMemoryBench, runThroughputBench, type BenchSetting, type ThroughputBenchResult } from '../runner/throughput-bench.ts';
 import { LOAD_DEFAULTS } from '../runner/load-test.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 
 const HELP = `usage: asp bench [--tasks 2000] [--settings 64/32,256/64] [--memory] [options]
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { usageError } from './main.ts';
+import { usageError } from './command-io.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,4 +1,4 @@
-import type { CommandIo } from './main.ts';
+import type { CommandIo } from './command-io.ts';
 
 export interface CommandSignals {
   /** Aborted on the first SIGINT/SIGTERM. */

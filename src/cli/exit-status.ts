@@ -1,6 +1,6 @@
 import { AspError, ExitCode, errorMessage, exitCodeOf, isAspError, type ExitCodeValue } from '../errors.ts';
 import { terminalSafe } from '../report/terminal-text.ts';
-import type { CommandIo } from './main.ts';
+import type { CommandIo } from './command-io.ts';
 
 /**
  * The one place where a command's result becomes the process's exit status,

@@ -13,8 +13,7 @@ import { runLayout } from '../runner/run-layout.ts';
 import { parseCommandArgs } from './command-args.ts';
 import { commandSignals } from './command-signals.ts';
 import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 
 const HELP = `usage: asp experiment <scenarios/experiments/name.yaml> [options]
 

@@ -3,8 +3,7 @@ import { parseDuration } from '../experiment/forecast.ts';
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
 import { parseCommandArgs } from './command-args.ts';
 import { COMMON_OPTIONS, executePlan } from './experiment-command.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 
 const HELP = `usage: asp forecast <scenario.yaml> [--seeds 500] [--by 30d] [options]
 

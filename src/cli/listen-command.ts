@@ -8,8 +8,7 @@ import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { DEFAULT_REDIS_URL } from '../runtime/private-redis.ts';
 import { configureGitIdentity } from '../workspace/git-workspace.ts';
 import { parseCommandArgs } from './command-args.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 
 const ListenerEnvSchema = z.object({
   ASP_PERSONA: z.enum(['jordan', 'alex', 'sarah']),

@@ -10,8 +10,7 @@ import { evaluateThresholds, formatMetric, parseThresholds, type ThresholdOutcom
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
 import { LIMITS } from '../scenario/scenario-limits.ts';
 import { seedFromText } from '../scenario/seed.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 import { commandSignals } from './command-signals.ts';
 import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
 

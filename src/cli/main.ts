@@ -1,13 +1,7 @@
-import { AspError } from '../errors.ts';
+import type { Command, CommandIo } from './command-io.ts';
 import { finishCommand } from './exit-status.ts';
 
 /** `asp <command> [options]`: each command lives in its own module, loaded on demand. */
-export interface CommandIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   simulate: { summary: 'run a scenario: asp simulate scenarios/task-a.yaml [--json]', load: async () => (await import('./simulate-command.ts')).runSimulateCommand },
@@ -53,6 +47,3 @@ export async function main(argv: string[], io: CommandIo = { stdout: (t) => proc
   }
 }
 
-export function usageError(message: string, hint?: string): AspError {
-  return new AspError('USAGE', message, { exitCode: 2, ...(hint ? { hint } : {}) });
-}

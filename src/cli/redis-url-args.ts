@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { usageError } from './main.ts';
+import { usageError } from './command-io.ts';
 
 /**
  * Redis credentials on the command line. `--redis-url-file <file>` reads the

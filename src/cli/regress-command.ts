@@ -9,7 +9,7 @@ import { metricReference } from '../runner/run-metrics.ts';
 import { AspError } from '../errors.ts';
 import { TRANSPORT_KINDS, type TransportKind } from '../runner/simulate.ts';
 import { defaultObservers } from './default-observers.ts';
-import { usageError, type CommandIo } from './main.ts';
+import { usageError, type CommandIo } from './command-io.ts';
 import { parseCommandArgs } from './command-args.ts';
 import { commandSignals } from './command-signals.ts';
 import { finishCommand, type CommandOutcome } from './exit-status.ts';

@@ -1,4 +1,4 @@
-import { createRandom } from '../agents/prng.ts';
+import { createRandom } from '../prng.ts';
 import type { PartSpec, Scenario } from './scenario-schema.ts';
 
 /** One task as the runner schedules it: cycle number assigned, generated tasks expanded. */
