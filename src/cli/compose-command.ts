@@ -2,8 +2,8 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { initComposeSecrets } from '../runtime/compose-secrets.ts';
 import { parseCommandArgs } from './command-args.ts';
-import type { CommandIo } from './main.ts';
-import { usageError } from './main.ts';
+import type { CommandIo } from './command-io.ts';
+import { usageError } from './command-io.ts';
 
 const HELP = `usage: asp compose init [options]     (npm run compose:init)
 
