@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
+import { runWithSteps } from '../support/fault-helpers.ts';
 import { lastJson, runCli, startCli, TempRun, type RunningCli } from '../support/temp-run.ts';
 
 /**
@@ -55,18 +55,8 @@ async function until(probe: () => boolean, what: string, timeoutMs = 120_000): P
   }
 }
 
-function storedSteps(dbPath: string): number {
-  try {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM step_results').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
+/** Whether the run has stored at least `n` step results. */
+const storedSteps = (dbPath: string, n: number) => runWithSteps(dbPath, n) !== undefined;
 
 /** Whether the process has a SIGINT handler (bit 2 of SigCgt in /proc/<pid>/status). */
 function catchesSigint(pid: number): boolean {
@@ -94,7 +84,7 @@ async function privateRedis(): Promise<RedisHandle> {
 async function redisGoesAway(args: string[]): Promise<RunningCli['result'] extends Promise<infer R> ? R : never> {
   const redis = await privateRedis();
   const cli = startCli([...args, '--redis', redis.url], {}, RUN_MS);
-  await until(() => storedSteps(temp.dbPath) >= 2, 'two stored steps');
+  await until(() => storedSteps(temp.dbPath, 2), 'two stored steps');
   await redis.close();
   return cli.result;
 }
@@ -197,7 +187,7 @@ describe('asp load exit codes', () => {
   it('130: SIGINT during the load test', async () => {
     temp = new TempRun();
     const template = write('paced.yaml', scenario(['tasks.total == 2'], PACED));
-    const result = await interruptWhen(['load', '--tasks', '4', '--concurrency', '1', '--template', template, ...temp.cliArgs()], () => storedSteps(temp.dbPath) >= 1, 'a stored step');
+    const result = await interruptWhen(['load', '--tasks', '4', '--concurrency', '1', '--template', template, ...temp.cliArgs()], () => storedSteps(temp.dbPath, 1), 'a stored step');
     expect(result.code, result.stderr).toBe(130);
   }, RUN_MS);
 });
@@ -243,7 +233,7 @@ describe('asp regress exit codes', () => {
   it('130: SIGINT during a scenario', async () => {
     temp = new TempRun();
     const file = write('paced.yaml', scenario(['tasks.total == 2'], PACED));
-    const result = await interruptWhen(['regress', file, '--baselines', join(temp.dir, 'b'), '--junit', join(temp.dir, 'j.xml'), ...temp.cliArgs()], () => storedSteps(temp.dbPath) >= 1, 'a stored step');
+    const result = await interruptWhen(['regress', file, '--baselines', join(temp.dir, 'b'), '--junit', join(temp.dir, 'j.xml'), ...temp.cliArgs()], () => storedSteps(temp.dbPath, 1), 'a stored step');
     expect(result.code, result.stderr).toBe(130);
   }, RUN_MS);
 });
