@@ -58,11 +58,14 @@ async function until(probe: () => boolean, what: string, timeoutMs = 120_000): P
 /** Whether the run has stored at least `n` step results. */
 const storedSteps = (dbPath: string, n: number) => runWithSteps(dbPath, n) !== undefined;
 
-/** Whether the process has a SIGINT handler (bit 2 of SigCgt in /proc/<pid>/status). */
-function catchesSigint(pid: number): boolean {
+/**
+ * asp.js hides a password given in a Redis URL from \`ps\` right after it
+ * installs its first signal handlers and before it loads any command: a
+ * rewritten command line says asp has reached that point.
+ */
+function commandLineRewritten(pid: number): boolean {
   try {
-    const mask = /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0';
-    return (BigInt(`0x${mask}`) & 2n) !== 0n;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(':***@');
   } catch {
     return false;
   }
@@ -144,9 +147,8 @@ describe('asp simulate exit codes', () => {
   it('130: SIGINT before the command has started anything', async () => {
     temp = new TempRun();
     // From-source start-up is the slow one (tsx loads before any command module).
-    const cli = startCli(['simulate', write('ok.yaml', scenario(['tasks.total == 2'])), ...temp.cliArgs()], { ASP_FROM_SOURCE: '1' });
-    // As soon as asp catches SIGINT at all (node's own start-up is before any JavaScript runs).
-    await until(() => catchesSigint(cli.child.pid!), 'asp to catch SIGINT');
+    const cli = startCli(['simulate', write('ok.yaml', scenario(['tasks.total == 2'])), '--redis', 'redis://u:secret@127.0.0.1:1', ...temp.cliArgs()], { ASP_FROM_SOURCE: '1' });
+    await until(() => commandLineRewritten(cli.child.pid!), 'asp to start');
     cli.child.kill('SIGINT');
     const result = await cli.result;
     expect(result.code, result.stderr).toBe(130);
