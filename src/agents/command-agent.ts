@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AspError } from '../errors.ts';
 import { PERSONA_IDENTITIES, identityEnv, type PersonaName } from '../personas.ts';
 import { estimateWithProbe } from '../probe/index.ts';
@@ -53,7 +55,7 @@ export class CommandAgent implements PersonaAgent {
     let output;
     try {
       output = await runAgentProcess({
-        argv: spec.command.map((a) => (a.startsWith('./') ? resolve(this.options.appDir, a) : a)),
+        argv: commandArgv(spec, this.options.appDir),
         cwd: workspace.dir,
         env: this.environment(spec),
         input: `${JSON.stringify(request)}\n`,
@@ -168,7 +170,17 @@ export class CommandAgent implements PersonaAgent {
   }
 }
 
+/** The engine's own command (sources, or the compiled entry in the image). */
+const ASP_ENTRY = [new URL('../cli/asp.js', import.meta.url), new URL('../cli/entry.js', import.meta.url)].map((u) => fileURLToPath(u)).find((f) => existsSync(f));
+
+/** `asp` as the program is the engine's own command; an argument starting with `./` is resolved against the listener's directory. */
+function commandArgv(spec: CommandAgentSpec, appDir: string): string[] {
+  const [program = '', ...args] = spec.command.map((a) => (a.startsWith('./') ? resolve(appDir, a) : a));
+  return program === 'asp' && ASP_ENTRY ? [process.execPath, ASP_ENTRY, ...args] : [program, ...args];
+}
+
 function commandName(spec: CommandAgentSpec): string {
+  if (spec.command[0] === 'asp') return spec.command.slice(0, 3).join(' ');
   const script = spec.command.find((a, i) => i > 0 && !a.startsWith('-'));
   return basename(script ?? spec.command[0] ?? 'agent');
 }

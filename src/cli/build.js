@@ -25,6 +25,8 @@ try {
 const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 cpSync(join(SRC, 'admin', 'assets'), join(DIST, 'admin', 'assets'), { recursive: true });
+// The reference developer's solution kit (JavaScript it writes into task workspaces).
+cpSync(join(SRC, 'agents', 'reference', 'kit'), join(DIST, 'agents', 'reference', 'kit'), { recursive: true });
 mkdirSync(DIST, { recursive: true });
 writeFileSync(STAMP, `built ${started.toISOString()}\n`);
 utimesSync(STAMP, started, started);

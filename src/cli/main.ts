@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   experiment: { summary: 'what-if sweeps over seeds: asp experiment scenarios/experiments/review-yield.yaml [--workers n] [--transport inline|queues] [--json]', load: async () => (await import('./experiment-command.ts')).runExperimentCommand },
   forecast: { summary: 'completion forecast: asp forecast <scenario.yaml> [--seeds 500] [--by 30d] [--json]', load: async () => (await import('./forecast-command.ts')).runForecastCommand },
   compose: { summary: 'prepare the compose stack: asp compose init (secrets, Redis users, data and workspaces folders, .env)', load: async () => (await import('./compose-command.ts')).runComposeCommand },
+  agent: { summary: 'a reference command agent (no network): asp agent developer [--slip N] | asp agent reviewer', load: async () => (await import('../agents/reference/agent-main.ts')).runAgentCommand },
   bench: { summary: 'throughput vs the round-trip baseline: asp bench [--tasks 2000] [--settings 64/32,256/64] [--memory]', load: async () => (await import('./bench-command.ts')).runBenchCommand },
 };
 

@@ -1,5 +1,6 @@
 import { AgentRequestSchema, AgentResponseSchema, type AgentRequest, type AgentResponseInput } from '../command-protocol.ts';
 import { describeIssues } from '../../queue/job-schema.ts';
+import type { CommandIo } from '../../cli/main.ts';
 import { ENGINE_VERSION } from '../../version.ts';
 import { referenceDeveloper } from './reference-developer.ts';
 import { referenceReviewer } from './reference-reviewer.ts';
@@ -8,12 +9,16 @@ export type ReferenceAgent = (request: AgentRequest, args: string[]) => Promise<
 
 const AGENTS: Record<string, ReferenceAgent> = { developer: referenceDeveloper, reviewer: referenceReviewer };
 
-/** Reads one request line from stdin, validates it, runs the agent, writes one validated response line. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * `asp agent <developer|reviewer> [--slip N]`: a reference command agent.
+ * Reads one request line from stdin, validates it, runs the agent, writes one
+ * validated response line to stdout.
+ */
+export async function runAgentCommand(argv: string[], io: CommandIo): Promise<number> {
   const [name = '', ...args] = argv;
   const agent = AGENTS[name];
   if (!agent) {
-    process.stderr.write(`usage: reference-agent.js <${Object.keys(AGENTS).join('|')}> [options]\n`);
+    io.stderr(`usage: asp agent <${Object.keys(AGENTS).join('|')}> [--slip N]   (a reference command agent: one protocol request on stdin, one response on stdout)\n`);
     return 2;
   }
   let input = '';
@@ -21,10 +26,10 @@ export async function main(argv: string[]): Promise<number> {
   const line = input.split('\n').find((l) => l.trim() !== '') ?? '';
   const parsed = AgentRequestSchema.safeParse(JSON.parse(line));
   if (!parsed.success) {
-    process.stderr.write(`reference ${name}: the request does not follow the protocol: ${describeIssues(parsed.error)}\n`);
+    io.stderr(`reference ${name}: the request does not follow the protocol: ${describeIssues(parsed.error)}\n`);
     return 2;
   }
   const response = AgentResponseSchema.parse({ ...(await agent(parsed.data, args)), agent: { name: `reference-${name}`, version: ENGINE_VERSION } });
-  process.stdout.write(`${JSON.stringify(response)}\n`);
+  io.stdout(`${JSON.stringify(response)}\n`);
   return 0;
 }
