@@ -411,6 +411,8 @@ export class DockerRuntime implements AgentRuntime {
       await rm(file, { force: true }).catch((err: unknown) => failures.push(`removing ${file}: ${errorMessage(err)}`));
     }
     this.redisUrlFiles.clear();
+    if (this.apiKeyFile) await rm(this.apiKeyFile, { force: true }).catch((err: unknown) => failures.push(`removing ${this.apiKeyFile}: ${errorMessage(err)}`));
+    this.apiKeyFile = undefined;
     // 6. The run's repositories go back to the host user, so the host's git reads them (no "dubious ownership").
     if (this.start_ && process.getuid?.() === 0) {
       const { workspaceRoot, runId: id } = this.start_;

@@ -33,14 +33,16 @@ describe('the same digest on every transport', () => {
   });
 
   for (const file of SCENARIOS) {
-    it(`${file}: queue = inline = recording${file.includes('regression/') ? ' = baseline' : ''}`, { timeout: 600_000 }, async () => {
+    it(`${file}: queue = inline = recording${file.includes('regression/') ? ' = baseline' : ''} (deterministic scenarios)`, { timeout: 600_000 }, async () => {
       const scenarioFile = join(REPO, file);
       const queue = await simulate({ scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, transport: 'queue', observers: [new Recorder()], logLevel: 'warn' });
       const inline = await simulate({ scenarioFile, layout: temp.layout, transport: 'inline', observers: [], logLevel: 'warn' });
       expect(queue.status).toBe('completed');
       expect(inline.status).toBe('completed');
       expect(inline.summary.totals.tasks).toBe(queue.summary.totals.tasks);
-      expect(inline.digest).toBe(queue.digest);
+      // Command agents (measured wall-clock time) make a run non-deterministic: its digest is its own.
+      if (queue.summary.deterministic) expect(inline.digest).toBe(queue.digest);
+      else expect(inline.summary.deterministic).toBe(false);
 
       const replay = await replayRecording(await readRecording(queue.layout.recordingFile));
       expect(replay.divergence).toBeUndefined();
