@@ -10,14 +10,13 @@ export const API_KEY_SHA = createHash('sha256').update(API_KEY).digest('hex');
 export const FIXTURE_AGENT = join(REPO, 'test/fixtures/agents/misbehaving-agent.mjs');
 
 /**
- * scenarios/agent-task-a.yaml (reference developer and reviewer) with Jordan
- * as the fixture agent in `env` mode (it reports the sha256 of the API key it
- * got), written to `dir`; also writes the API key file (0600). Returns both paths.
+ * scenarios/agent-task-a.yaml (reference developer and reviewer), with Jordan
+ * as the fixture agent in `env` mode unless `jordanFixture: false` (it reports
+ * the sha256 of the API key it got), written to `dir`; also writes the API key file (0600). Returns both paths.
  */
-export function writeAgentScenario(dir: string, overrides: Record<string, unknown> = {}): { scenario: string; apiKeyFile: string } {
+export function writeAgentScenario(dir: string, options: { jordanFixture?: boolean } = {}): { scenario: string; apiKeyFile: string } {
   const doc = parse(readFileSync(join(REPO, 'scenarios/agent-task-a.yaml'), 'utf8')) as { personas: Record<string, Record<string, unknown>> };
-  doc.personas.jordan = { ...doc.personas.jordan, agent: { kind: 'command', command: ['node', FIXTURE_AGENT, 'env'], timeoutMs: 60_000 } };
-  Object.assign(doc, overrides);
+  if (options.jordanFixture ?? true) doc.personas.jordan = { ...doc.personas.jordan, agent: { kind: 'command', command: ['node', FIXTURE_AGENT, 'env'], timeoutMs: 60_000 } };
   const scenario = join(dir, 'agent-task-a.yaml');
   writeFileSync(scenario, stringify(doc));
   const apiKeyFile = join(dir, 'api_key.txt');

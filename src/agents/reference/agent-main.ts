@@ -29,7 +29,10 @@ export async function runAgentCommand(argv: string[], io: CommandIo): Promise<nu
     io.stderr(`reference ${name}: the request does not follow the protocol: ${describeIssues(parsed.error)}\n`);
     return 2;
   }
-  const response = AgentResponseSchema.parse({ ...(await agent(parsed.data, args)), agent: { name: `reference-${name}`, version: ENGINE_VERSION } });
+  const answer = await agent(parsed.data, args);
+  // Offline agents: the key is never used, only acknowledged (so a run shows that it reached the agent).
+  const key = process.env.OPENAI_API_KEY ? 'present' : 'absent';
+  const response = AgentResponseSchema.parse({ ...answer, did: `${answer.did} (API key: ${key})`, agent: { name: `reference-${name}`, version: ENGINE_VERSION } });
   io.stdout(`${JSON.stringify(response)}\n`);
   return 0;
 }
