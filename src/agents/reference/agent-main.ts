@@ -1,6 +1,6 @@
 import { AgentRequestSchema, AgentResponseSchema, type AgentRequest, type AgentResponseInput } from '../command-protocol.ts';
 import { describeIssues } from '../../queue/job-schema.ts';
-import type { CommandIo } from '../../cli/main.ts';
+import type { CommandIo } from '../../cli/command-io.ts';
 import { ENGINE_VERSION } from '../../version.ts';
 import { referenceDeveloper } from './reference-developer.ts';
 import { referenceReviewer } from './reference-reviewer.ts';
