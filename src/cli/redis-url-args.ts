@@ -9,6 +9,7 @@ import { usageError } from './command-io.ts';
  * earns a warning (it was visible until then, and stays in shell history).
  */
 export function resolveRedisUrlArgs(argv: readonly string[], warn: (text: string) => void): string[] {
+  hidePasswordsFromPs();
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -30,6 +31,17 @@ export function resolveRedisUrlArgs(argv: readonly string[], warn: (text: string
     out.push(arg);
   }
   return out;
+}
+
+/**
+ * Rewrites this process's command line (what `ps` and /proc/<pid>/cmdline
+ * show) with Redis URL passwords masked. src/cli/asp.js does the same before
+ * anything loads; this covers the compiled entry (dist/cli/entry.js) that
+ * spawned `asp` processes start directly.
+ */
+function hidePasswordsFromPs(): void {
+  const shown = process.argv.slice(2).map((a) => a.replace(/(rediss?:\/\/[^:@/\s]*:)[^@/\s]+@/g, '$1***@'));
+  if (shown.some((a, i) => a !== process.argv[i + 2])) process.title = ['asp', ...shown].join(' ');
 }
 
 function readUrlFile(file: string): string {
