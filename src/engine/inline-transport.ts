@@ -5,6 +5,7 @@ import { executeStep } from '../agents/step-execution.ts';
 import { AspError, isAspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
 import { StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
+import { stepFailure } from '../queue/step-failure.ts';
 import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { INTERRUPTED, type StepTransport, type TransportContext } from './step-transport.ts';
 
@@ -54,7 +55,7 @@ export class InlineTransport implements StepTransport {
         lastError = err;
       }
     }
-    throw new AspError('STEP_FAILED', lastError instanceof Error ? lastError.message : String(lastError), { cause: lastError });
+    throw stepFailure(lastError instanceof Error ? lastError.message : String(lastError), lastError);
   }
 
   async close(): Promise<void> {}

@@ -85,6 +85,11 @@ export class QueueTransport implements StepTransport {
       runDir,
       onLog: (persona, line) => forwardListenerLog(this.options.logger, persona, line),
       onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
+      onPersonaDown: (persona, lastExit) =>
+        ctx.fail(new AspError('RUNTIME_FAILED', `persona ${persona} has no live listener (${lastExit}); run ${runId} stopped without failing any of ${persona}'s tasks`, {
+          exitCode: ExitCode.INFRASTRUCTURE,
+          hint: `see the ${persona} listener lines in ${runDir}/run.log, then finish the run with: npm run simulate -- --resume ${runId}`,
+        })),
       signal,
     });
     this.dispatcher = new StepDispatcher({

@@ -1,4 +1,5 @@
 import { createActor, toPromise } from 'xstate';
+import { AspError, errorMessage, ExitCode } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { relativeSizeTables, type RelativeSizeTable } from '../probe/index.ts';
 import type { StepEnvelope } from '../queue/job-schema.ts';
@@ -12,7 +13,7 @@ import { ProbeHistory, TAIL_TASKS } from './probe-history.ts';
 import { combineObservers, type RunEvents, type RunObserver } from './run-observer.ts';
 import { scheduleCycle } from './sim-calendar.ts';
 import { stepActors } from './step-actors.ts';
-import { INTERRUPTED, type StepTransport } from './step-transport.ts';
+import type { StepTransport } from './step-transport.ts';
 import { runPool } from './task-pool.ts';
 import { subjectOf } from './task-subject.ts';
 
@@ -78,20 +79,15 @@ export async function runScenario(runOptions: RunScenarioOptions): Promise<Engin
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let fault: Error | undefined;
+  const fail = (err: Error) => {
+    fault ??= err;
+    stop.abort();
+  };
   const digest = new OutcomeDigest();
   const events = combineObservers([...(options.observers ?? []), digest], (err, hook) => log.warn({ err, hook }, 'run observer failed'));
-  const driver = new CycleDriver(options, events, signal, relativeSizeTables(scenario.history.parts));
+  const driver = new CycleDriver(options, events, signal, relativeSizeTables(scenario.history.parts), fail);
   try {
-    await transport.start({
-      runId: options.runId,
-      scenario,
-      signal,
-      log,
-      fail: (err) => {
-        fault ??= err;
-        stop.abort();
-      },
-    });
+    await transport.start({ runId: options.runId, scenario, signal, log, fail });
     if (!fault) await driver.runAll(planCycles(scenario));
   } finally {
     await transport.close();
@@ -125,6 +121,7 @@ class CycleDriver {
     private readonly events: RunEvents,
     private readonly signal: AbortSignal,
     private readonly tables: Record<string, RelativeSizeTable>,
+    fail: (err: Error) => void,
   ) {
     const { runId, scenario, transport, resume } = options;
     this.history = new ProbeHistory(scenario);
@@ -136,6 +133,15 @@ class CycleDriver {
       ...(resume ? { lookup: (request: StepRequest) => resume.step(request) } : {}),
       onDispatch: (request, jobId, job) => events.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => events.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, round: request.round, envelope }),
+      // Only the simulated team fails a task: any other failure of a step stops the run resumably.
+      onFault: (request, jobId, err) => {
+        if (this.signal.aborted) return; // already stopping: the step runs again on resume
+        fail(new AspError('STEP_FAILED', `step ${request.step} of task ${request.taskId} (job ${jobId}) could not run: ${errorMessage(err)}; run ${runId} stopped without storing it as the task's outcome`, {
+          exitCode: ExitCode.INFRASTRUCTURE,
+          cause: err,
+          hint: `see the run log, then finish the run with: npm run simulate -- --resume ${runId}`,
+        }));
+      },
     });
     this.machine = taskMachine.provide({ actors });
   }
@@ -194,7 +200,9 @@ class CycleDriver {
       watchMachine(actor, (w) => events.machineEvent({ taskId: task.id, ...w }));
       actor.start();
       const outcome = await toPromise(actor);
-      const interrupted = this.signal.aborted && outcome.failure?.reason === 'step-failed' && outcome.failure.message.endsWith(`: ${INTERRUPTED}`);
+      // A step that failed while the run was stopping (interrupted, or stopped by an infrastructure
+      // fault) is not the team's outcome: nothing is reported and a resume runs the task on.
+      const interrupted = this.signal.aborted && outcome.failure?.reason === 'step-failed';
       return interrupted ? undefined : outcome;
     } finally {
       progress.inFlight--;

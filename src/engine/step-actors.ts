@@ -3,6 +3,7 @@ import { AspError } from '../errors.ts';
 import { hasCommandAgent } from '../agents/agent-team.ts';
 import { TaskBriefs } from '../agents/task-brief.ts';
 import type { StepJob, TaskBrief } from '../queue/job-schema.ts';
+import { isTeamStepFailure } from '../queue/step-failure.ts';
 import { stepJobId, type StepEnvelope } from '../queue/job-schema.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import type {
@@ -33,6 +34,12 @@ export interface StepActorContext {
   onDispatch?: (request: StepRequest, jobId: string, job: StepJob) => void;
   /** Called with every result before the machine sees it (the telemetry writer, the recorder). */
   onResult: (request: StepRequest, jobId: string, envelope: StepEnvelope) => void;
+  /**
+   * Called, before the machine sees the error, when a step failed for a reason
+   * that is not the simulated team's (see queue/step-failure.ts): the run stops
+   * resumably and the task's outcome is not stored.
+   */
+  onFault?: (request: StepRequest, jobId: string, err: unknown) => void;
 }
 
 /** Builds the job a listener receives for one step; a command agent's job also carries its spec and the task's brief. */
@@ -60,17 +67,22 @@ export function stepActors(ctx: StepActorContext) {
     fromPromise<Res, Req>(async ({ input, signal }) => {
       const persona = STEP_PERSONA[input.step];
       const jobId = stepJobId(ctx.runId, input.taskId, input.step, input.round);
-      const stored = ctx.lookup?.(input, jobId);
-      briefs?.request(input);
-      const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
-      if (!stored) ctx.onDispatch?.(input, jobId, job);
-      const envelope = stored ?? (await ctx.transport.deliver(persona, jobId, job, signal));
-      if (envelope.result.step !== input.step) {
-        throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
+      try {
+        const stored = ctx.lookup?.(input, jobId);
+        briefs?.request(input);
+        const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
+        if (!stored) ctx.onDispatch?.(input, jobId, job);
+        const envelope = stored ?? (await ctx.transport.deliver(persona, jobId, job, signal));
+        if (envelope.result.step !== input.step) {
+          throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
+        }
+        briefs?.result(input.taskId, envelope.result);
+        ctx.onResult(input, jobId, envelope);
+        return envelope.result as Res;
+      } catch (err) {
+        if (!isTeamStepFailure(err)) ctx.onFault?.(input, jobId, err);
+        throw err;
       }
-      briefs?.result(input.taskId, envelope.result);
-      ctx.onResult(input, jobId, envelope);
-      return envelope.result as Res;
     });
   return {
     define: actor<DefineRequest, DefineResult>(),

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { PersonaName } from '../personas.ts';
 import { StepQueue } from './bullmq-driver.ts';
 import { StepEnvelopeSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
+import { stepFailure } from './step-failure.ts';
 
 export interface StepDispatcherOptions {
   redisUrl: string;
@@ -114,7 +115,7 @@ export class StepDispatcher {
     if (!p) return;
     this.pending.delete(jobId);
     clearTimeout(p.timer);
-    p.reject(new AspError('STEP_FAILED', reason));
+    p.reject(stepFailure(reason));
   }
 
   private async settleFromRedis(jobId: string, persona: PersonaName): Promise<'pending' | 'settled' | 'lost'> {

@@ -2,6 +2,7 @@ import { INTERRUPTED, type StepTransport } from '../engine/step-transport.ts';
 import { AspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
 import type { StepEnvelope, StepJob } from '../queue/job-schema.ts';
+import { TeamStepFailure } from '../queue/step-failure.ts';
 import type { Recording } from './recording-reader.ts';
 import { stepKey } from './recording-schema.ts';
 
@@ -25,9 +26,11 @@ export class RecordingTransport implements StepTransport {
     const key = stepKey(step, round);
     const task = this.recording.tasks.get(taskId);
     const error = task?.errors.get(key);
-    if (error?.error) throw new Error(error.error.message);
+    // Both fail the task (never stop the run, as an infrastructure fault would): the recorded
+    // outcome is reproduced, and a step the recorded run never ran is a divergence the replayer reports.
+    if (error?.error) throw new TeamStepFailure(error.error.message);
     const line = task?.results.get(key);
-    if (!line) throw new Error(`replay: the recorded run has no result for task ${taskId} step ${step} round ${round}`);
+    if (!line) throw new TeamStepFailure(`replay: the recorded run has no result for task ${taskId} step ${step} round ${round}`);
     return { result: line.result, meta: line.meta } as StepEnvelope;
   }
 

@@ -46,6 +46,12 @@ export interface RuntimeStartOptions {
   onLog?: (persona: PersonaName, line: Record<string, unknown> | string) => void;
   /** Called when a listener dies unexpectedly; the runtime restarts it. */
   onListenerExit?: (persona: PersonaName, info: { code: number | null; signal: string | null }) => void;
+  /**
+   * Called once when a persona has no live listener left and none will be
+   * restarted (each used up its restarts); `lastExit` says how the last one ended.
+   * The run cannot go on: it stops resumably instead of failing the persona's tasks.
+   */
+  onPersonaDown?: (persona: PersonaName, lastExit: string) => void;
   readyTimeoutMs?: number;
   signal?: AbortSignal;
 }

@@ -338,6 +338,8 @@ export class DockerRuntime implements AgentRuntime {
     this.start_?.onListenerExit?.(slot.persona, { code, signal: null });
     if (slot.restarts >= this.options.maxRestarts) {
       this.options.onProgress(`listener ${slot.persona} (${slot.name}) exited with code ${code}; no restarts left`);
+      const down = this.slots.filter((s) => s.persona === slot.persona).every((s) => s.exitCode !== undefined && s.restarts >= this.options.maxRestarts);
+      if (down) this.start_?.onPersonaDown?.(slot.persona, `container ${slot.name} exited ${slot.restarts + 1} times, last with code ${code}`);
       return;
     }
     this.options.onProgress(`listener ${slot.persona} (${slot.name}) exited with code ${code}; restarting`);

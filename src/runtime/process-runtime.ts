@@ -118,6 +118,12 @@ export class ProcessRuntime implements AgentRuntime {
       if (slot.restarts < MAX_RESTARTS) {
         slot.restarts++;
         setTimeout(() => !this.closing && this.spawn(slot), 200 * slot.restarts).unref();
+        return;
+      }
+      options.onLog?.(slot.persona, { level: 50, msg: `listener ${slot.id} died ${slot.restarts + 1} times (last: ${slot.exitNote}); no restarts left` });
+      const personaSlots = this.slots.filter((s) => s.persona === slot.persona);
+      if (personaSlots.every((s) => !s.child && s.restarts >= MAX_RESTARTS)) {
+        options.onPersonaDown?.(slot.persona, `listener ${slot.id} died ${slot.restarts + 1} times, last with ${slot.exitNote}`);
       }
     });
   }

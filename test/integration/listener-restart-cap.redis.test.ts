@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { simulate } from '../../src/runner/simulate.ts';
+import { pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until } from '../support/fault-helpers.ts';
+import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
+
+/**
+ * A listener killed again and again: after the restart cap the persona has no
+ * listener. The run used to go on for minutes and store the persona's tasks as
+ * failed for good; now it stops at once with a resumable error (exit 3) naming
+ * the persona and how its listener last ended, and `--resume` finishes it.
+ */
+let temp: TempRun;
+afterEach(() => temp?.cleanup());
+
+let ref: { digest: string; steps: number };
+const refDir = new TempRun();
+beforeAll(async () => {
+  const file = join(refDir.dir, 'reference.yaml');
+  writeFileSync(file, pacedScenario(0));
+  const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
+  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0) };
+});
+afterAll(() => refDir.cleanup());
+
+/** The pid of a run's listener process, found by its environment. */
+function listenerPid(runId: string, listenerId: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8');
+      if (env.includes(`ASP_RUN_ID=${runId}\0`) && env.includes(`ASP_LISTENER_ID=${listenerId}\0`)) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+describe('listener restart cap', () => {
+  it('alex killed six times: the run stops with exit 3 naming alex and the last exit, no task stored as failed; --resume finishes it', async () => {
+    temp = new TempRun();
+    const file = join(temp.dir, 'paced.yaml');
+    writeFileSync(file, pacedScenario(1000));
+    const run = spawnAsp(['simulate', file, '--json', ...temp.cliArgs()]);
+    const runId = await until(() => runWithSteps(temp.dbPath, 1), 90_000, 'a stored step');
+    let last: number | undefined;
+    for (let kill = 1; kill <= 6; kill++) {
+      const pid = await until(() => {
+        const p = listenerPid(runId, 'alex-1');
+        return p !== undefined && p !== last ? p : undefined;
+      }, 30_000, `alex listener #${kill}`);
+      process.kill(pid, 'SIGKILL');
+      last = pid;
+    }
+    const ended = await run.exit;
+    expect(run.stderr()).toMatch(/persona alex has no live listener \(listener alex-1 died 6 times, last with exit code - signal SIGKILL\)/);
+    expect(run.stderr()).toContain(`npm run simulate -- --resume ${runId}`);
+    expect(run.stderr()).not.toMatch(/at .*\.ts:\d+/);
+    expect(ended.code).toBe(3);
+    const states = readDb(temp.dbPath, (db) => db.prepare('SELECT state, COUNT(*) AS n FROM tasks WHERE run_id = ? GROUP BY state').all(runId)) as Array<{ state: string; n: number }>;
+    expect(states.filter((s) => s.state === 'failed')).toEqual([]);
+    expect(stepKeys(temp.dbPath, runId).length).toBeLessThan(ref.steps);
+
+    const resumed = await runCli(['simulate', '--resume', runId, '--json', ...temp.cliArgs()]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(lastJson<{ digest: string }>(resumed.stdout).digest).toBe(ref.digest);
+    const keys = stepKeys(temp.dbPath, runId);
+    expect(keys).toHaveLength(ref.steps);
+    expect(new Set(keys).size).toBe(ref.steps);
+  }, 400_000);
+});
