@@ -40,6 +40,8 @@ export class QueueTransport implements StepTransport {
   private dispatcher: StepDispatcher | undefined;
   private watchdog: RedisWatchdog | undefined;
   private outage = false;
+  private recovering = false;
+  private lastRecovery = 0;
   private closing: Promise<void> | undefined;
 
   /** `redis`: found before anything is written (acquireRedis); the transport closes it. */
@@ -55,9 +57,10 @@ export class QueueTransport implements StepTransport {
       onDown: () => log.warn('Redis does not answer; the run waits for it'),
       onBack: (ms) => {
         log.info({ downMs: ms }, 'Redis is back; the run continues');
-        // A Redis that restarted empty forgot the persona users: give them back.
-        this.credentials?.restore().catch((err: unknown) => log.error({ err }, 'could not restore the persona Redis users'));
+        this.recoverRedis(log, signal, 'Redis is back after an outage');
       },
+      // However short the outage: a restarted Redis forgot the persona users and the jobs in flight.
+      onRestart: (serverId) => this.recoverRedis(log, signal, `Redis restarted (new run_id ${serverId})`),
       onOutage: (ms) => {
         this.outage = true;
         log.error({ downMs: ms }, 'Redis outage: stopping the run');
@@ -83,7 +86,10 @@ export class QueueTransport implements StepTransport {
       concurrency: scenario.listeners.concurrency,
       workspaceRoot: this.options.workspaceRoot,
       runDir,
-      onLog: (persona, line) => forwardListenerLog(this.options.logger, persona, line),
+      onLog: (persona, line) => {
+        forwardListenerLog(this.options.logger, persona, line);
+        if (refusedByRedis(line)) this.recoverRedis(log, signal, `the ${persona} listener was refused by Redis (its user is gone)`);
+      },
       onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
       onPersonaDown: (persona, lastExit) =>
         ctx.fail(new AspError('RUNTIME_FAILED', `persona ${persona} has no live listener (${lastExit}); run ${runId} stopped without failing any of ${persona}'s tasks`, {
@@ -106,6 +112,24 @@ export class QueueTransport implements StepTransport {
     await this.dispatcher.ready();
   }
 
+  /** Gives back what Redis lost (the persona ACL users, the jobs in flight); one at a time, at most once a second. */
+  private recoverRedis(log: Logger, signal: AbortSignal, reason: string): void {
+    if (this.recovering || signal.aborted || Date.now() - this.lastRecovery < 1000) return;
+    this.recovering = true;
+    log.warn({ reason }, 'restoring the persona Redis users and the jobs in flight');
+    void (async () => {
+      try {
+        await this.credentials?.restore();
+        await this.dispatcher?.recover();
+      } catch (err) {
+        log.error({ err }, 'could not restore the persona Redis users; trying again at the next sign');
+      } finally {
+        this.recovering = false;
+        this.lastRecovery = Date.now();
+      }
+    })();
+  }
+
   deliver(persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
     if (!this.dispatcher) throw new AspError('STEP_FAILED', 'the queue transport is not started');
     return this.dispatcher.dispatch(persona, jobId, job, signal);
@@ -124,6 +148,12 @@ export class QueueTransport implements StepTransport {
     ], this.outage ? 3000 : 20_000);
     return this.closing;
   }
+}
+
+/** A listener's error line saying Redis refused its user (WRONGPASS, NOPERM, NOAUTH): the user is gone or changed. */
+export function refusedByRedis(line: Record<string, unknown> | string): boolean {
+  if (typeof line !== 'string' && (typeof line.level !== 'number' || line.level < 40)) return false;
+  return /\b(WRONGPASS|NOPERM|NOAUTH)\b/.test(typeof line === 'string' ? line : JSON.stringify(line));
 }
 
 /** Writes a listener's log line into the run's log, with the persona as a field. */

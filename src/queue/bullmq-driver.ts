@@ -34,6 +34,23 @@ const AUTH_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|AUTH .*(failed
 
 /** One-shot connection and PING within `timeoutMs`, telling a refused login from a server that does not answer. */
 export async function probeRedis(url: string, timeoutMs = 1500): Promise<RedisProbe> {
+  const r = await oneShot(url, timeoutMs, async (client) => (await client.ping()) === 'PONG');
+  if (!r.ok) return r;
+  return r.value ? { ok: true } : { ok: false, reason: 'unreachable', message: 'no PONG' };
+}
+
+/**
+ * The server's identity: `run_id` from INFO, new at every start of the server.
+ * A changed one means Redis restarted and lost what it kept only in memory (ACL
+ * users, queues), however short the outage. undefined when Redis does not answer.
+ */
+export async function redisServerId(url: string, timeoutMs = 1500): Promise<string | undefined> {
+  const r = await oneShot(url, timeoutMs, async (client) => /run_id:(\w+)/.exec(await client.info('server'))?.[1]);
+  return r.ok ? r.value : undefined;
+}
+
+/** Runs `fn` on a fresh connection that fails fast within `timeoutMs`, telling a refused login from a server that does not answer. */
+async function oneShot<T>(url: string, timeoutMs: number, fn: (client: Redis) => Promise<T>): Promise<{ ok: true; value: T } | Exclude<RedisProbe, { ok: true }>> {
   const client = new Redis({
     ...(connectionOptions(url) as object),
     lazyConnect: true,
@@ -46,7 +63,7 @@ export async function probeRedis(url: string, timeoutMs = 1500): Promise<RedisPr
   client.on('error', (err: Error) => (seen ??= err));
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG' ? { ok: true } : { ok: false, reason: 'unreachable', message: 'no PONG' };
+    return { ok: true, value: await fn(client) };
   } catch (err) {
     const message = [err, seen].map((e) => (e instanceof Error ? e.message : '')).find((m) => AUTH_REPLY.test(m)) ?? (err instanceof Error ? err.message : String(err));
     return { ok: false, reason: AUTH_REPLY.test(message) ? 'auth' : 'unreachable', message };

@@ -38,6 +38,7 @@ export class StepDispatcher {
   private readonly pending = new Map<string, Pending>();
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = false;
+  private sweepAgain = false;
   private closed = false;
 
   constructor(private readonly options: StepDispatcherOptions) {
@@ -133,13 +134,16 @@ export class StepDispatcher {
    * restarted without persistence): results depend only on the step, so a
    * second run of it gives the same result.
    */
-  private async sweep(): Promise<void> {
-    if (this.sweeping) return;
+  private async sweep(minAgeMs = 3000): Promise<void> {
+    if (this.sweeping) {
+      if (minAgeMs === 0) this.sweepAgain = true;
+      return;
+    }
     this.sweeping = true;
     try {
       const now = Date.now();
       for (const [jobId, p] of [...this.pending]) {
-        if (now - p.since < 3000) continue;
+        if (now - p.since < minAgeMs) continue;
         const state = await this.settleFromRedis(jobId, p.persona);
         if (state === 'lost' && this.pending.has(jobId)) {
           this.options.logger.warn({ jobId, persona: p.persona }, 'job lost by Redis; enqueuing it again');
@@ -151,6 +155,18 @@ export class StepDispatcher {
     } finally {
       this.sweeping = false;
     }
+    if (this.sweepAgain && !this.closed) {
+      this.sweepAgain = false;
+      await this.sweep(0);
+    }
+  }
+
+  /**
+   * Redis restarted (or lost its keys): every step in flight is checked at
+   * once, and those whose job Redis no longer has are enqueued again.
+   */
+  async recover(): Promise<void> {
+    if (!this.closed) await this.sweep(0);
   }
 
   async counts(): Promise<Record<string, Record<string, number>>> {

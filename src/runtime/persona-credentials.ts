@@ -167,7 +167,8 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
     users: () => [...users],
     async restore() {
       if (closing || users.length === 0) return;
-      const client = new RedisClient(options.redisUrl);
+      // Fail fast: the run asks again at the next sign of a forgetful Redis.
+      const client = new RedisClient(options.redisUrl, { timeoutMs: ADMIN_TIMEOUT_MS });
       try {
         for (const user of users) await client.aclSetUser(user, rules.get(user) ?? []);
       } finally {
