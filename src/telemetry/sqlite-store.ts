@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SIMULATED_ACTOR } from '../agents/agent-team.ts';
@@ -16,9 +16,19 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private closed = false;
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(path: string, options: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
+  private readonly busyRetries: number;
+  private readonly onWriteError: ((err: AspError) => void) | undefined;
+
+  /**
+   * `busyTimeoutMs`: how long one write waits for another process's lock (ASP_DB_BUSY_TIMEOUT_MS, 5000);
+   * a write still locked out is tried `busyRetries` more times with backoff (ASP_DB_BUSY_RETRIES, 3)
+   * before it fails. `onWriteError` hears of every write that failed (the run stops resumably).
+   */
+  constructor(path: string, options: { readonly?: boolean; busyTimeoutMs?: number; busyRetries?: number; onWriteError?: (err: AspError) => void } = {}) {
     this.path = path;
-    this.busyTimeoutMs = options.busyTimeoutMs ?? envBusyTimeoutMs() ?? 5000;
+    this.busyRetries = options.busyRetries ?? envInt('ASP_DB_BUSY_RETRIES') ?? 3;
+    this.onWriteError = options.onWriteError;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? envInt('ASP_DB_BUSY_TIMEOUT_MS') ?? 5000;
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: this.busyTimeoutMs });
@@ -73,78 +83,90 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   createRun(run: RunRecord): void {
-    this.stmt(
-        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source, deterministic)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-      )
-      .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource, run.deterministic === false ? 0 : 1);
+    this.write(() => {
+      this.stmt(
+          `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source, deterministic)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+        )
+        .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource, run.deterministic === false ? 0 : 1);
+    });
   }
 
   reopenRun(runId: string): void {
-    this.stmt("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(runId);
+    this.write(() => {
+      this.stmt("UPDATE runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(runId);
+    });
   }
 
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void {
-    this.stmt('INSERT OR IGNORE INTO cycles (run_id, cycle_no, name, task_count) VALUES (?, ?, ?, ?)').run(runId, cycleNo, name, taskCount);
+    this.write(() => {
+      this.stmt('INSERT OR IGNORE INTO cycles (run_id, cycle_no, name, task_count) VALUES (?, ?, ?, ?)').run(runId, cycleNo, name, taskCount);
+    });
   }
 
   finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void {
-    this.stmt('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
-      .run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
+    this.write(() => {
+      this.stmt('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
+        .run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
+    });
   }
 
   recordTaskStart(runId: string, task: TaskSubject): void {
-    this.stmt("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')")
-      .run(runId, task.id, task.cycle, task.title, task.proxySize);
+    this.write(() => {
+      this.stmt("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')")
+        .run(runId, task.id, task.cycle, task.title, task.proxySize);
+    });
   }
 
   recordStep(record: StepRecord): boolean {
-    const { result, meta } = record;
-    const step = result.step;
-    return this.db.transaction(() => {
-      const inserted = this.stmt(
-          `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
-             queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at, actor)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.runId, record.taskId, step, record.round, meta.persona, record.jobId, meta.listenerId, meta.userId, meta.attemptsMade + 1, result.minutes,
-          Math.max(0, meta.startedAt - meta.enqueuedAt), Math.max(0, meta.finishedAt - meta.startedAt), Math.max(0, record.receivedAt - meta.enqueuedAt),
-          result.cost.tokensIn, result.cost.tokensOut, result.cost.usd, result.commit ?? null, JSON.stringify(result), new Date(record.receivedAt).toISOString(),
-          result.actor ?? SIMULATED_ACTOR,
-        );
-      if (inserted.changes === 0) return false;
-      this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(record.runId, record.taskId, STEP_PHASE[step], step, record.round, STEP_PERSONA[step], result.minutes);
-      if (result.step === 'implement' || result.step === 'fix') {
-        const s = result.size;
-        this.db
-          .prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
-        this.recordDefects(record, result.injected);
-      }
-      // A command agent's findings: defects nobody injected in the model, known from the moment they were found.
-      if ((result.step === 'review' || result.step === 'accept') && result.reported) this.recordDefects(record, result.reported);
-      if (result.step === 'estimate') {
-        const e = result.estimate;
-        const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
-        this.db
-          .prepare(
-            `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
-               size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
-               time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    return this.write(() => {
+      const { result, meta } = record;
+      const step = result.step;
+      return this.db.transaction(() => {
+        const inserted = this.stmt(
+            `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
+               queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at, actor)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
-            record.runId, record.taskId, e.proxySize, e.size.method, e.size.projected, e.size.beta0, e.size.beta1, e.size.r2,
-            iv(e.size, 70)?.lpi ?? null, iv(e.size, 70)?.upi ?? null, iv(e.size, 90)?.lpi ?? null, iv(e.size, 90)?.upi ?? null,
-            e.time.method, e.time.projected, e.time.beta0, e.time.beta1, e.time.r2,
-            iv(e.time, 70)?.lpi ?? null, iv(e.time, 70)?.upi ?? null, iv(e.time, 90)?.lpi ?? null, iv(e.time, 90)?.upi ?? null,
-            e.size.n, JSON.stringify(e),
+            record.runId, record.taskId, step, record.round, meta.persona, record.jobId, meta.listenerId, meta.userId, meta.attemptsMade + 1, result.minutes,
+            Math.max(0, meta.startedAt - meta.enqueuedAt), Math.max(0, meta.finishedAt - meta.startedAt), Math.max(0, record.receivedAt - meta.enqueuedAt),
+            result.cost.tokensIn, result.cost.tokensOut, result.cost.usd, result.commit ?? null, JSON.stringify(result), new Date(record.receivedAt).toISOString(),
+            result.actor ?? SIMULATED_ACTOR,
           );
-      }
-      return true;
-    })();
+        if (inserted.changes === 0) return false;
+        this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(record.runId, record.taskId, STEP_PHASE[step], step, record.round, STEP_PERSONA[step], result.minutes);
+        if (result.step === 'implement' || result.step === 'fix') {
+          const s = result.size;
+          this.db
+            .prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
+          this.recordDefects(record, result.injected);
+        }
+        // A command agent's findings: defects nobody injected in the model, known from the moment they were found.
+        if ((result.step === 'review' || result.step === 'accept') && result.reported) this.recordDefects(record, result.reported);
+        if (result.step === 'estimate') {
+          const e = result.estimate;
+          const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
+          this.db
+            .prepare(
+              `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
+                 size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
+                 time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              record.runId, record.taskId, e.proxySize, e.size.method, e.size.projected, e.size.beta0, e.size.beta1, e.size.r2,
+              iv(e.size, 70)?.lpi ?? null, iv(e.size, 70)?.upi ?? null, iv(e.size, 90)?.lpi ?? null, iv(e.size, 90)?.upi ?? null,
+              e.time.method, e.time.projected, e.time.beta0, e.time.beta1, e.time.r2,
+              iv(e.time, 70)?.lpi ?? null, iv(e.time, 70)?.upi ?? null, iv(e.time, 90)?.lpi ?? null, iv(e.time, 90)?.upi ?? null,
+              e.size.n, JSON.stringify(e),
+            );
+        }
+        return true;
+      })();
+    });
   }
 
   private recordDefects(record: StepRecord, defects: readonly Defect[]): void {
@@ -155,21 +177,23 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {
-    this.db.transaction(() => {
-      this.stmt(
-          `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
-             sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
-        )
-        .run(
-          outcome.state, outcome.failure?.reason ?? null, outcome.failure?.message ?? null, outcome.reviewRounds, outcome.actualSize, outcome.actualMinutes,
-          outcome.totalMinutes, sim?.startMin ?? null, sim?.endMin ?? null, JSON.stringify(outcome), runId, outcome.taskId,
-        );
-      const removed = this.stmt('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
-      for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);
-      const escaped = this.stmt('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
-      for (const d of outcome.escaped) escaped.run(runId, d.id);
-      this.stmt('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
-    })();
+    this.write(() => {
+      this.db.transaction(() => {
+        this.stmt(
+            `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
+               sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
+          )
+          .run(
+            outcome.state, outcome.failure?.reason ?? null, outcome.failure?.message ?? null, outcome.reviewRounds, outcome.actualSize, outcome.actualMinutes,
+            outcome.totalMinutes, sim?.startMin ?? null, sim?.endMin ?? null, JSON.stringify(outcome), runId, outcome.taskId,
+          );
+        const removed = this.stmt('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
+        for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);
+        const escaped = this.stmt('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
+        for (const d of outcome.escaped) escaped.run(runId, d.id);
+        this.stmt('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
+      })();
+    });
   }
 
   createExperiment(e: ExperimentRecord): void {
@@ -198,31 +222,41 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void {
-    this.stmt('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
-      .run(status, new Date().toISOString(), result.wallMs, result.digest ?? null, result.summary === undefined ? null : JSON.stringify(result.summary), runId);
+    this.write(() => {
+      this.stmt('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
+        .run(status, new Date().toISOString(), result.wallMs, result.digest ?? null, result.summary === undefined ? null : JSON.stringify(result.summary), runId);
+    });
   }
 
   claimLease(runId: string, lease: RunLeaseRow, takeOver: (current: RunLeaseRow) => boolean): { claimed: true } | { claimed: false; holder: RunLeaseRow } {
-    // IMMEDIATE: the write lock is taken before the read, so two resumes cannot both see the lease free.
-    return this.db.transaction(() => {
-      const row = this.stmt('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?').get(runId) as RunLeaseRow | undefined;
-      if (row && !takeOver(row)) return { claimed: false as const, holder: row };
-      this.stmt('INSERT OR REPLACE INTO run_leases (run_id, host, pid, token, since, heartbeat_ms) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(runId, lease.host, lease.pid, lease.token, lease.since, lease.heartbeatMs);
-      return { claimed: true as const };
-    }).immediate();
+    return this.write(() => {
+      // IMMEDIATE: the write lock is taken before the read, so two resumes cannot both see the lease free.
+      return this.db.transaction(() => {
+        const row = this.stmt('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?').get(runId) as RunLeaseRow | undefined;
+        if (row && !takeOver(row)) return { claimed: false as const, holder: row };
+        this.stmt('INSERT OR REPLACE INTO run_leases (run_id, host, pid, token, since, heartbeat_ms) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(runId, lease.host, lease.pid, lease.token, lease.since, lease.heartbeatMs);
+        return { claimed: true as const };
+      }).immediate();
+    });
   }
 
   renewLease(runId: string, token: string, heartbeatMs: number): boolean {
-    return this.stmt('UPDATE run_leases SET heartbeat_ms = ? WHERE run_id = ? AND token = ?').run(heartbeatMs, runId, token).changes === 1;
+    return this.write(() => {
+      return this.stmt('UPDATE run_leases SET heartbeat_ms = ? WHERE run_id = ? AND token = ?').run(heartbeatMs, runId, token).changes === 1;
+    });
   }
 
   releaseLease(runId: string, token: string): void {
-    this.stmt('DELETE FROM run_leases WHERE run_id = ? AND token = ?').run(runId, token);
+    this.write(() => {
+      this.stmt('DELETE FROM run_leases WHERE run_id = ? AND token = ?').run(runId, token);
+    });
   }
 
   batch<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.write(() => {
+      return this.db.transaction(fn)();
+    });
   }
 
   tasks(runId: string): TaskRow[] {
@@ -260,6 +294,50 @@ export class SqliteTelemetryStore implements TelemetryStore {
     }
   }
 
+  /**
+   * Runs one write (a transaction, or a statement outside one). Another
+   * process's lock past the busy timeout is waited out `busyRetries` more
+   * times with backoff; then, or on any other failure (a read-only or
+   * immutable file, a full disk), it throws AspError('DATABASE', exit 3)
+   * naming the file, after telling `onWriteError`. The files are checked to
+   * be writable first: SQLite writes its WAL index through a shared mapping,
+   * and a write into that mapping of a file made immutable kills the process
+   * with SIGBUS instead of returning an error.
+   */
+  private write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.assertFilesWritable();
+        return fn();
+      } catch (err) {
+        if (isBusy(err) && attempt < this.busyRetries) {
+          sleepSync(250 * 2 ** attempt);
+          continue;
+        }
+        const failure = err instanceof AspError ? err : writeError(this.path, err, isBusy(err) ? (attempt + 1) * this.busyTimeoutMs : 0, attempt + 1);
+        this.onWriteError?.(failure);
+        throw failure;
+      }
+    }
+  }
+
+  private assertFilesWritable(): void {
+    for (const file of [this.path, `${this.path}-wal`, `${this.path}-shm`]) {
+      try {
+        accessSync(file, constants.W_OK);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue;
+        throw new AspError('DATABASE', `the telemetry database ${this.path} is no longer writable (${code} on ${file}: read-only or immutable); the run stopped before writing to it`, {
+          cause: err,
+          exitCode: 3,
+          hint: 'make the files writable again (chattr -i / chmod u+w on the database and its -wal and -shm files), then resume the run (npm run simulate -- --resume <runId>)',
+        });
+      }
+    }
+  }
+
   /** Read-only SQL for reports and tests. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
     return this.stmt(sql).all(...params) as T[];
@@ -282,9 +360,9 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 }
 
-/** ASP_DB_BUSY_TIMEOUT_MS: how long a writer waits for another process's lock (default 5000). */
-function envBusyTimeoutMs(): number | undefined {
-  const raw = process.env.ASP_DB_BUSY_TIMEOUT_MS;
+/** A whole number ≥ 0 from the environment (ASP_DB_BUSY_TIMEOUT_MS, ASP_DB_BUSY_RETRIES), else undefined. */
+function envInt(name: string): number | undefined {
+  const raw = process.env[name];
   const n = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
@@ -292,6 +370,22 @@ function envBusyTimeoutMs(): number | undefined {
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function writeError(path: string, err: unknown, waitedMs: number, attempts: number): AspError {
+  const hint = 'then resume the run (npm run simulate -- --resume <runId>); the steps not written are run again';
+  if (waitedMs > 0) {
+    return new AspError('DATABASE', `the telemetry database ${path} stayed locked by another process (${attempts} tries over ${Math.round(waitedMs / 1000)} s or more)`, {
+      cause: err,
+      exitCode: 3,
+      hint: `stop the process holding the lock (another writer, or a sqlite3 shell with an open transaction), ${hint}. ASP_DB_BUSY_TIMEOUT_MS and ASP_DB_BUSY_RETRIES set how long to wait`,
+    });
+  }
+  return new AspError('DATABASE', `cannot write to the telemetry database ${path}: ${(err as Error).message}`, { cause: err, exitCode: 3, hint: `check the file, its -wal and -shm files and the disk, ${hint}` });
 }
 
 function lockedError(path: string, waitedMs: number, cause: unknown): AspError {

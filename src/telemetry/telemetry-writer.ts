@@ -13,6 +13,8 @@ export class TelemetryWriter {
   private outcomes: Array<{ outcome: TaskOutcome; sim: { startMin: number; endMin: number } | null }> = [];
   private timer: NodeJS.Timeout | undefined;
   private written = 0;
+  /** Why the last flush failed (undefined after a flush that wrote). */
+  lastError: unknown;
 
   constructor(
     private readonly store: TelemetryStore,
@@ -46,7 +48,7 @@ export class TelemetryWriter {
     }
   }
 
-  /** Writes everything buffered in one transaction. */
+  /** Writes everything buffered in one transaction; on failure keeps it buffered (see `unwritten`). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -55,10 +57,25 @@ export class TelemetryWriter {
     const outcomes = this.outcomes;
     this.steps = [];
     this.outcomes = [];
-    this.store.batch(() => {
-      for (const s of steps) this.store.recordStep(s);
-      for (const o of outcomes) this.store.recordTaskOutcome(this.runId, o.outcome, o.sim);
-    });
+    try {
+      this.store.batch(() => {
+        for (const s of steps) this.store.recordStep(s);
+        for (const o of outcomes) this.store.recordTaskOutcome(this.runId, o.outcome, o.sim);
+      });
+    } catch (err) {
+      // Kept, in order, for the next flush; the store already reported the failure (the run stops).
+      // Never thrown: a flush runs from a timer, where an error would kill the process.
+      this.steps = steps.concat(this.steps);
+      this.outcomes = outcomes.concat(this.outcomes);
+      this.lastError = err;
+      return;
+    }
+    this.lastError = undefined;
     this.written += steps.length + outcomes.length;
+  }
+
+  /** Records buffered and not yet written (after a failed flush). */
+  get unwritten(): number {
+    return this.steps.length + this.outcomes.length;
   }
 }

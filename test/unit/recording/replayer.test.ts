@@ -106,16 +106,17 @@ describe('replay of an in-process recording', () => {
 
   it('replays failed steps by rethrowing the recorded error', async () => {
     const sarah = new SimulatedSarah();
+    // A failure of the simulated team (its agent says so: "simulated …"); any other failure stops the run instead.
     const crashing: PersonaAgent = {
       run: async (ctx) => {
-        if (ctx.job.request.taskId === 'beta' && ctx.job.request.step === 'review') throw new Error('listener sarah crashed');
+        if (ctx.job.request.taskId === 'beta' && ctx.job.request.step === 'review') throw new Error('simulated review failure of beta');
         return sarah.run(ctx);
       },
     };
     const run = await inlineRun(SMALL_SCENARIO, dir, { agents: { sarah: crashing } });
     const recording = await readRecording(run.file);
     const failed = recording.tasks.get('beta')!.events.at(-1)!;
-    expect(failed).toMatchObject({ type: 'xstate.error.actor.review', state: 'failed', step: 'review', error: { message: 'listener sarah crashed' } });
+    expect(failed).toMatchObject({ type: 'xstate.error.actor.review', state: 'failed', step: 'review', error: { message: 'simulated review failure of beta' } });
     const report = await replayRecording(recording);
     expect(report.status).toBe('match');
     expect(report.digest.actual).toBe(run.digest);
