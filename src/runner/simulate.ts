@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { checkAgentScenario, hasCommandAgent } from '../agents/agent-team.ts';
-import { AspError } from '../errors.ts';
+import { AspError, ExitCode } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { relativeSizeTables } from '../probe/index.ts';
 import { cleanup } from '../engine/cleanup-steps.ts';
@@ -88,7 +88,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const redis: RedisHandle | undefined =
     kind !== 'queue' ? undefined : standing ? { url: standing.redisUrl, private: false, close: async () => undefined } : await acquireRedis(options.redisUrl);
   const { runId } = layout;
-  const store = new SqliteTelemetryStore(layout.dbPath);
+  // A write that fails mid-run (a lock held past the retries, a read-only file) stops the run resumably.
+  let running = false;
+  const store = new SqliteTelemetryStore(layout.dbPath, {
+    onWriteError: (err) => {
+      if (running) stopRun(new AspError('DATABASE', `${err.message}; run ${runId} stopped`, { cause: err, exitCode: ExitCode.INFRASTRUCTURE, hint: (err.hint ?? '').replace('<runId>', runId) }));
+    },
+  });
   let resume: ResumeState | undefined;
   let lease: RunLease | undefined;
   // The run stops on the user's signal, or resumably on an infrastructure fault (fault says which).
@@ -167,6 +173,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       lease = RunLease.acquire(store, runId, leaseOptions);
     }
     observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
+    running = true;
     log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, transport: transport.kind, redis: redis ? (redis.private ? 'private' : 'shared') : 'none', resumed: Boolean(resume) }, 'run started');
     const state = resume;
     const ran = await runScenario({
@@ -188,19 +195,28 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   } catch (err) {
     log.error({ err }, 'run failed');
     status = signal.aborted || isRunFault(err) ? 'interrupted' : 'failed';
-    summary.setError(err);
-    throw err;
+    // The fault that stopped the run says what happened and how to resume (the error that surfaced may be its echo).
+    summary.setError(fault ?? err);
+    throw fault ?? err;
   } finally {
     await transport.close();
     const wallMs = Date.now() - started;
     const final = summary.build(status, digest, wallMs);
     await cleanup(log, [
-      ['telemetry', async () => telemetry.flush()],
+      ['telemetry', async () => {
+        // Not lost: a step not written is run again by --resume (the same result, by construction).
+        const unwritten = telemetry.flush();
+        if (unwritten > 0) log.warn({ unwritten }, 'results not written to the database; --resume runs those steps again');
+      }],
       ['store', async () => {
-        // A run taken over by another process is that process's to finish.
-        if (lease?.held !== false) store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
-        lease?.release();
-        store.close();
+        try {
+          // A run taken over by another process is that process's to finish.
+          if (lease?.held !== false) store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
+          // When that fails, the lease stays behind and a resume takes it over (this pid is gone by then).
+          lease?.release();
+        } finally {
+          store.close();
+        }
       }],
     ]);
     await observe.runEnded({ summary: final, status, digest: final.digest });

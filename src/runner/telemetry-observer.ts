@@ -47,8 +47,9 @@ export class TelemetryObserver implements RunObserver {
     this.store.finishCycle(this.runId, cycle, calendar?.startMin ?? null, calendar?.endMin ?? null);
   }
 
-  /** Writes what is still buffered (an interrupted cycle's step results). */
-  flush(): void {
+  /** Writes what is still buffered (an interrupted cycle's step results); returns how many records could not be written. */
+  flush(): number {
     this.writer.flush();
+    return this.writer.unwritten;
   }
 }

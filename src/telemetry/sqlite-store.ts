@@ -17,6 +17,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private readonly statements = new Map<string, Database.Statement>();
 
   private readonly busyRetries: number;
+  private readonly readonly: boolean;
   private readonly onWriteError: ((err: AspError) => void) | undefined;
 
   /**
@@ -28,6 +29,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.path = path;
     this.busyRetries = options.busyRetries ?? envInt('ASP_DB_BUSY_RETRIES') ?? 3;
     this.onWriteError = options.onWriteError;
+    this.readonly = options.readonly ?? false;
     this.busyTimeoutMs = options.busyTimeoutMs ?? envInt('ASP_DB_BUSY_TIMEOUT_MS') ?? 5000;
     if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
     try {
@@ -323,19 +325,26 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   private assertFilesWritable(): void {
+    const denied = this.unwritableFile();
+    if (!denied) return;
+    throw new AspError('DATABASE', `the telemetry database ${this.path} is no longer writable (${denied.code} on ${denied.file}: read-only or immutable); the run stopped before writing to it`, {
+      cause: denied.err,
+      exitCode: 3,
+      hint: 'make the files writable again (chattr -i / chmod u+w on the database and its -wal and -shm files), then resume the run (npm run simulate -- --resume <runId>)',
+    });
+  }
+
+  /** The first of the database's files this process may no longer write (undefined: all writable or absent). */
+  private unwritableFile(): { file: string; code: string; err: unknown } | undefined {
     for (const file of [this.path, `${this.path}-wal`, `${this.path}-shm`]) {
       try {
         accessSync(file, constants.W_OK);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') continue;
-        throw new AspError('DATABASE', `the telemetry database ${this.path} is no longer writable (${code} on ${file}: read-only or immutable); the run stopped before writing to it`, {
-          cause: err,
-          exitCode: 3,
-          hint: 'make the files writable again (chattr -i / chmod u+w on the database and its -wal and -shm files), then resume the run (npm run simulate -- --resume <runId>)',
-        });
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        if (code !== 'ENOENT') return { file, code, err };
       }
     }
+    return undefined;
   }
 
   /** Read-only SQL for reports and tests. */
@@ -356,6 +365,13 @@ export class SqliteTelemetryStore implements TelemetryStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (!this.readonly && this.unwritableFile()) {
+      // Closing checkpoints the WAL through the shared-memory mapping of a file that can no
+      // longer be written, which the kernel answers with SIGBUS. Left open; the process ends
+      // through process.exit, which does not close it either.
+      process.once('beforeExit', (code) => process.exit(code));
+      return;
+    }
     this.db.close();
   }
 }

@@ -66,3 +66,34 @@ export function spawnAsp(args: string[], env: NodeJS.ProcessEnv = {}, command: {
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, stdout: () => out, stderr: () => err, exit };
 }
+
+/**
+ * Another process holding the database's write lock (`BEGIN EXCLUSIVE` in a
+ * child) until `release()`; `journal` chooses the file's mode (WAL, as the
+ * engine makes it, or a rollback journal, where even readers wait).
+ */
+export async function holdWriteLock(path: string, journal: 'wal' | 'delete' = 'wal'): Promise<{ release: () => Promise<void> }> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(process.argv[1]);
+    db.pragma('journal_mode = ${journal}');
+    db.exec('CREATE TABLE IF NOT EXISTS other_app (x)');
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare('INSERT INTO other_app VALUES (1)').run();
+    process.stdout.write('locked\\n');
+    setInterval(() => undefined, 1000);
+  `;
+  const child = spawn(process.execPath, ['-e', script, path], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => c.toString().includes('locked') && resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
+  });
+  return {
+    release: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
