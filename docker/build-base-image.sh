@@ -39,13 +39,7 @@ GIT_BIN="$(readlink -f "$(command -v git)")"
 script_sum="$(cat "$0" "$(dirname "${BASH_SOURCE[0]}")/rootfs-lib.sh" | sha256sum | cut -c1-16)"
 fingerprint="node-$("$NODE_BIN" --version)_git-$("$GIT_BIN" --version | awk '{print $3}')_uid-${ASP_UID}_gid-${ASP_GID}_script-${script_sum}"
 
-if [ "$FORCE" -eq 0 ]; then
-  current="$(docker image inspect --format '{{ index .Config.Labels "asp.base.fingerprint" }}' "$IMAGE" 2>/dev/null || true)"
-  if [ "$current" = "$fingerprint" ]; then
-    log "$IMAGE is up to date ($fingerprint)"
-    exit 0
-  fi
-fi
+rootfs_exit_if_current "$IMAGE" asp.base.fingerprint "$fingerprint"
 
 ROOTFS="$(mktemp -d /tmp/asp-base-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOTFS"' EXIT

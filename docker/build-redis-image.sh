@@ -35,13 +35,7 @@ version="$("$REDIS_BIN" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
 script_sum="$(cat "$0" "$DIR/rootfs-lib.sh" "$DIR/redis/redis-entrypoint.sh" "$DIR/redis/redis-health.sh" | sha256sum | cut -c1-16)"
 fingerprint="redis-${version}_script-${script_sum}"
 
-if [ "$FORCE" -eq 0 ]; then
-  current="$(docker image inspect --format '{{ index .Config.Labels "asp.redis.fingerprint" }}' "$IMAGE" 2>/dev/null || true)"
-  if [ "$current" = "$fingerprint" ]; then
-    log "$IMAGE is up to date ($fingerprint)"
-    exit 0
-  fi
-fi
+rootfs_exit_if_current "$IMAGE" asp.redis.fingerprint "$fingerprint"
 
 ROOTFS="$(mktemp -d /tmp/asp-redis-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOTFS"' EXIT

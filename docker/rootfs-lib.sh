@@ -2,12 +2,25 @@
 # Debian-layout root filesystem from this machine's own binaries and their
 # shared libraries (found with ldd), for `docker import` without a registry.
 #
+#   rootfs_exit_if_current IMAGE LABEL FINGERPRINT   exit 0 when up to date (FORCE=1: never)
 #   rootfs_init DIR                 merged /usr layout, /tmp, /root, /dev ...
 #   rootfs_add_binaries DIR BIN...  each binary at /usr/bin/<name>, plus its libraries
 #   rootfs_users DIR UID GID NAME HOME   /etc/passwd, /etc/group, nsswitch
 #   rootfs_import DIR IMAGE LABEL=VALUE [--change ...]   tar | docker import
 
 rootfs_log() { printf '[%s] %s\n' "${ROOTFS_LOG_NAME:-rootfs}" "$*" >&2; }
+
+# Ends the calling script (exit 0) when IMAGE's label LABEL already holds
+# FINGERPRINT, unless FORCE=1: re-runs cost a second.
+rootfs_exit_if_current() {
+  local image="$1" label="$2" fingerprint="$3" current
+  [ "${FORCE:-0}" -eq 1 ] && return 0
+  current="$(docker image inspect --format "{{ index .Config.Labels \"$label\" }}" "$image" 2>/dev/null || true)"
+  if [ "$current" = "$fingerprint" ]; then
+    rootfs_log "$image is up to date ($fingerprint)"
+    exit 0
+  fi
+}
 
 rootfs_init() {
   local root="$1"
