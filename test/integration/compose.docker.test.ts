@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -176,6 +177,35 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
     expect([...authors].sort()).toEqual(WORKER_PERSONAS.map((p) => `${PERSONA_IDENTITIES[p].gitName} <${PERSONA_IDENTITIES[p].gitEmail}>`).sort());
     const { stdout: owner } = await execp('stat', ['-c', '%u', repo]);
     expect(owner.trim()).toBe('1000');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a workspaces folder owned by a host user: the persona runs as that user, and git on the host reads its repository as it is', async () => {
+    // What the entrypoint does for a non-root host user (here UID 1001, made up): no chown, no safe.directory.
+    const { stdout: image } = await execp('docker', ['inspect', '--format', '{{.Config.Image}}', stack.container('asp-alex')]);
+    // A folder UID 1001 can reach (the stack's temp folder is 0700).
+    const parent = mkdtempSync(join(tmpdir(), 'asp-ws-1001-'));
+    chmodSync(parent, 0o755);
+    const folder = join(parent, 'workspaces');
+    mkdirSync(folder);
+    chownSync(folder, 1001, 1001);
+    try {
+      const inside = await execp('docker', [
+        'run', '--rm', '--network', 'none', '-u', '0:0', '--tmpfs', '/run/asp',
+        '-v', `${folder}:/app/workspaces`, '-v', `${join(stack.secretsDir, 'api_key.txt')}:/run/secrets/api_key:ro`,
+        '-e', 'GIT_AUTHOR_NAME=Alex Dev', '-e', 'GIT_AUTHOR_EMAIL=alex@example.com',
+        '--entrypoint', '/app/docker/compose-entrypoint.sh', image.trim(),
+        'sh', '-c', 'id -u; cd /app/workspaces && git init -q repo && cd repo && git commit -q --allow-empty -m first && echo committed',
+      ]);
+      expect(inside.stdout.trim().split('\n')).toEqual(['1001', 'committed']);
+      const { stdout: owner } = await execp('stat', ['-c', '%u', join(folder, 'repo', '.git')]);
+      expect(owner.trim()).toBe('1001');
+      const host = await execp('setpriv', ['--reuid=1001', '--regid=1001', '--clear-groups', 'git', '-C', join(folder, 'repo'), 'log', '--format=%an <%ae>'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder },
+      });
+      expect(host.stdout.trim()).toBe('Alex Dev <alex@example.com>');
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it.each([...WORKER_PERSONAS, 'admin' as const])('%s: the API key is readable by UID 1000 only, reaches the process as OPENAI_API_KEY, never docker inspect', async (persona: AnyPersona) => {
