@@ -68,5 +68,9 @@ describe('scenarios/agent-task-a.yaml: command agents on the process runtime', (
     const replay = await runCli(['replay', summary.paths.runDir, '--json']);
     expect(replay.code, replay.stdout).toBe(0);
     expect(lastJson<{ status: string }>(replay.stdout).status).toBe('match');
+    // A live re-run differs (measured time, unseeded agents): reported as expected, not as a divergence.
+    const live = await runCli(['replay', summary.paths.runDir, '--live', '--json', ...temp.cliArgs()], { ASP_API_KEY_FILE: apiKeyFile }, 600_000);
+    expect(live.code, live.stdout + live.stderr).toBe(0);
+    expect(lastJson<{ status: string; commandAgents: string[] }>(live.stdout)).toMatchObject({ status: 'expected-differences', commandAgents: ['jordan', 'alex', 'sarah'] });
   });
 });
