@@ -32,7 +32,7 @@ export interface Check {
 /** What a command did: it ran (to its end or until interrupted), or an error stopped it. */
 export type CommandOutcome =
   | { interrupted?: boolean; checks?: readonly Check[]; error?: undefined }
-  | { interrupted?: boolean; error: unknown };
+  | { interrupted?: boolean; error: unknown; /** How to resume the run the error stopped (said when the error does not). */ resume?: string };
 
 /** The exit status of a command's outcome; interruption wins, then errors, then failed checks. */
 export function exitStatus(outcome: CommandOutcome): ExitCodeValue {

@@ -3,7 +3,7 @@ import { ProgressLine } from '../report/progress-line.ts';
 import { simulate, TRANSPORT_KINDS, type TransportKind } from '../runner/simulate.ts';
 import { RUNTIME_KINDS, type RuntimeKind } from '../runtime/agent-runtime.ts';
 import { resumePlan } from '../runner/run-resume.ts';
-import { runLayout } from '../runner/run-layout.ts';
+import { newRunId, runLayout } from '../runner/run-layout.ts';
 import { checkDatabaseWritable } from '../telemetry/database-preflight.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
 import { runReportObserver } from '../admin/run-report.ts';
@@ -82,6 +82,8 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
   if (transport !== undefined && !TRANSPORT_KINDS.includes(transport)) throw usageError(`--transport must be ${TRANSPORT_KINDS.join(' or ')}, got "${values.transport}"`);
   const signals = commandSignals(io);
   const progress = new ProgressLine();
+  // Known before the run starts, so an engine failure can say how to resume it.
+  const runId = values.resume ?? newRunId();
   try {
     const resumed = values.resume ? resumeOptions(values.db, values.resume) : undefined;
     const loaded = resumed?.loaded ?? loadScenarioFile(file ?? '');
@@ -91,7 +93,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
     const result = await simulate({
       scenarioFile: loaded.file,
       loaded,
-      layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces },
+      layout: { dbPath: values.db, runsDir: values['runs-dir'], workspacesDir: values.workspaces, runId },
       ...(values.redis ? { redisUrl: values.redis } : {}),
       ...(transport ? { transport } : {}),
       ...(values.runtime ? { runtime: values.runtime as RuntimeKind } : {}),
@@ -117,7 +119,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
     else io.stdout(renderSummary(summary));
     return finishCommand('simulate', { interrupted, checks }, io, 'expectation');
   } catch (err) {
-    return finishCommand('simulate', { error: err, interrupted: signals.signal.aborted }, io);
+    return finishCommand('simulate', { error: err, interrupted: signals.signal.aborted, resume: `npm run simulate -- --resume ${runId}` }, io);
   } finally {
     progress.clear();
     signals.dispose();
