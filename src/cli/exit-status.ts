@@ -48,7 +48,12 @@ export function exitStatus(outcome: CommandOutcome): ExitCodeValue {
 export function finishCommand(command: string, outcome: CommandOutcome, io: CommandIo, what = 'threshold'): ExitCodeValue {
   const code = exitStatus(outcome);
   if (code === ExitCode.INTERRUPTED) io.stderr(`${command}: interrupted (exit 130)\n`);
-  else if (outcome.error !== undefined) io.stderr(terminalSafe(describeError(outcome.error)));
+  else if (outcome.error !== undefined) {
+    const described = describeError(outcome.error);
+    io.stderr(terminalSafe(described));
+    const resume = 'resume' in outcome ? outcome.resume : undefined;
+    if (code === ExitCode.INFRASTRUCTURE && resume && !described.includes('--resume')) io.stderr(`  resume: ${resume}\n`);
+  }
   else if (code === ExitCode.THRESHOLD_FAILED && 'checks' in outcome && outcome.checks) {
     const failed = outcome.checks.filter((c) => !c.pass);
     const list = failed.map((c) => `${c.expression}${c.actual === undefined ? '' : ` (actual ${c.actual ?? 'no data'})`}`).join('; ');
