@@ -1,3 +1,8 @@
+import { InlineTransport } from '../engine/inline-transport.ts';
+import { runScenario } from '../engine/run-engine.ts';
+import { silentLogger } from '../logger.ts';
+import { runLayout } from '../runner/run-layout.ts';
+import { RunSummaryBuilder, type RunSummary } from '../runner/run-summary.ts';
 import { simulate } from '../runner/simulate.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import { OutcomeCollector } from '../runner/scenario-expectations.ts';
@@ -39,26 +44,53 @@ export function metricSpecs(refs: readonly string[]): MetricSpec[] {
   });
 }
 
-/** Runs a spec through simulate() on the chosen transport and measures it. */
+/**
+ * Runs a spec and measures it. Inline: the engine (runScenario) with the
+ * persona agents in this thread, watched by the run summary and an outcome
+ * collector; nothing is written (the experiment stores each run's digest and
+ * metrics), so a worker on another host needs no database. Queues: an
+ * ordinary simulate() through the persona listeners, recorded in the
+ * telemetry database like any run.
+ */
 export function runVariant(env: RunEnvironment): RunVariant {
   return async (spec, signal) => {
-    const refs = metricSpecs(spec.metrics);
-    const collector = new OutcomeCollector();
     const scenario: Scenario = { ...spec.scenario, seed: spec.seed };
-    const run = await simulate({
-      scenarioFile: `${scenario.name} (experiment)`,
-      loaded: { scenario, file: `${scenario.name} (experiment)`, source: JSON.stringify(scenario), hash: '' },
-      transport: env.transport === 'inline' ? 'inline' : 'queue',
-      ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),
-      layout: { dbPath: env.dbPath, runsDir: env.runsDir, workspacesDir: env.workspacesDir },
-      signal,
-      logLevel: 'warn',
-      observers: [collector],
-    });
-    if (run.status === 'interrupted') throw new Error('interrupted');
+    const loaded = { scenario, file: `${scenario.name} (experiment)`, source: JSON.stringify(scenario), hash: '' };
+    const collector = new OutcomeCollector();
+    let digest: string;
+    let summary: RunSummary;
+    if (env.transport === 'inline') {
+      const layout = runLayout({ runId: `experiment-run-${spec.variant}-${spec.seedIndex}`, ...(env.workspacesDir ? { workspacesDir: env.workspacesDir } : {}) });
+      const builder = new RunSummaryBuilder(layout.runId, loaded, scenario, layout);
+      const ran = await runScenario({
+        runId: layout.runId,
+        scenario,
+        transport: new InlineTransport({ workspaceRoot: layout.workspaceRoot }),
+        observers: [builder, collector],
+        log: silentLogger(),
+        signal,
+      });
+      if (ran.status === 'interrupted') throw new Error('interrupted');
+      digest = ran.digest;
+      summary = builder.build(ran.status, ran.digest, 0);
+    } else {
+      const run = await simulate({
+        scenarioFile: loaded.file,
+        loaded,
+        transport: 'queue',
+        ...(env.redisUrl ? { redisUrl: env.redisUrl } : {}),
+        layout: { dbPath: env.dbPath, runsDir: env.runsDir, workspacesDir: env.workspacesDir },
+        signal,
+        logLevel: 'warn',
+        observers: [collector],
+      });
+      if (run.status === 'interrupted') throw new Error('interrupted');
+      digest = run.digest;
+      summary = run.summary;
+    }
     // A fixed order (not completion order), so sums come out the same bit for bit.
     collector.outcomes.sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
-    const measured = measureRun(collector.metrics(run.summary), run.summary, refs);
-    return { variant: spec.variant, seedIndex: spec.seedIndex, seed: spec.seed, digest: run.digest, ...measured };
+    const measured = measureRun(collector.metrics(summary), summary, metricSpecs(spec.metrics));
+    return { variant: spec.variant, seedIndex: spec.seedIndex, seed: spec.seed, digest, ...measured };
   };
 }
