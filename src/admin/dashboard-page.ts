@@ -73,7 +73,8 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
       header: `<div class="health" id="health"></div><span class="spacer"></span><div class="picker"><label for="run-select">Run</label><select id="run-select"></select></div>`,
       top: LISTENERS,
       scripts: [...SCRIPTS, LIVE_SCRIPT].map((name) => `<script src="assets/${name}"></script>`).join('\n'),
-      footer: 'Served by <code>asp admin</code> · data from the telemetry database · JSON at <a href="api/runs">api/runs</a>',
+      footer: 'Served by <code>asp admin</code> · data from the telemetry database · JSON at <a href="api/runs">api/runs</a>, <a href="api/experiments">api/experiments</a>',
+      extra: EXPERIMENTS,
     });
   }
   const { data } = options;
@@ -90,7 +91,17 @@ export function renderDashboardPage(options: DashboardPageOptions): string {
   });
 }
 
-function page(p: { title: string; head: string; header: string; top?: string; scripts: string; footer: string }): string {
+/** The live page's list of experiments (asp experiment / asp forecast); hidden while there are none. */
+const EXPERIMENTS = `
+<section class="grid" id="experiments" hidden>
+  <div class="card wide">
+    <h2>Experiments</h2>
+    <p class="note">Variants × seeds (paired); each report is runs/experiments/&lt;id&gt;/report.html.</p>
+    <div id="experiment-table"></div>
+  </div>
+</section>`;
+
+function page(p: { title: string; head: string; header: string; top?: string; scripts: string; footer: string; extra?: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -102,7 +113,7 @@ ${p.head}
 </head>
 <body>
 <header><h1>ASP telemetry<small>PROBE · PSP · TSP simulation</small></h1>${p.header}</header>
-${p.top ?? ''}${BODY}
+${p.top ?? ''}${BODY}${p.extra ?? ''}
 <footer>${p.footer}</footer>
 ${p.scripts}
 </body>

@@ -9,6 +9,7 @@ import { renderDashboardPage } from './dashboard-page.ts';
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, type HealthGroup } from './admin-defaults.ts';
 import { checkHealth } from './health-checks.ts';
 import { allowedHostCheck, allowedHostsFromEnv } from './host-check.ts';
+import { listExperiments } from './experiment-queries.ts';
 import { listRuns, runDashboardData } from './telemetry-queries.ts';
 
 /**
@@ -70,6 +71,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 200) || 200));
       return send(res, req, 200, json({ runs: listRuns(store, limit) }));
     }
+    if (path === '/api/experiments') return send(res, req, 200, json({ experiments: listExperiments(store) }));
     const run = /^\/api\/runs\/([^/]+)$/.exec(path);
     if (run?.[1]) {
       const runId = decodePart(run[1]);

@@ -106,5 +106,5 @@
   }
 
   bindToggle();
-  window.AspDashboard = { render, empty, esc };
+  window.AspDashboard = { render, empty, esc, table };
 })();
