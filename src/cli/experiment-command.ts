@@ -5,7 +5,7 @@ import { newExperimentId, runExperiment } from '../experiment/experiment-runner.
 import { DEFAULT_REDIS_URL } from '../admin/admin-defaults.ts';
 import { pingRedis, redisUnavailable } from '../queue/bullmq-driver.ts';
 import { defaultWorkers, InProcessExecutor, ThreadPoolExecutor, type RunExecutor } from '../experiment/run-executor.ts';
-import { runVariant, type RunEnvironment, type TransportName } from '../experiment/run-variant.ts';
+import { runVariant, type RunEnvironment, type RunSpec, type TransportName } from '../experiment/run-variant.ts';
 import { renderExperimentHtml } from '../report/experiment-html.ts';
 import { renderExperiment } from '../report/experiment-table.ts';
 import { ProgressLine } from '../report/progress-line.ts';
@@ -88,13 +88,14 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
   const experimentId = newExperimentId();
   const executor = flags.distributed ? new DistributedExecutor(queueLocation(flags), experimentId, transport) : executorFor(env, workers);
 
+  const label = flags.distributed ? `${transport} (distributed)` : transport;
   const signals = commandSignals(io);
   const progress = new ProgressLine();
   try {
     const outcome = await runExperiment(plan, {
       executor,
       experimentId,
-      transport: flags.distributed ? `${transport} (distributed)` : transport,
+      transport: label,
       workers,
       dbPath,
       ...(flags.out ? { outDir: flags.out } : {}),
@@ -106,8 +107,8 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
     const interrupted = outcome.status === 'interrupted';
     // Half an experiment proves nothing: expectations are checked only when every run finished.
     const expectations = interrupted ? [] : evaluateExpectations(plan.expect, outcome.results);
-    if (flags.json) io.stdout(`${JSON.stringify({ experimentId: outcome.experimentId, status: outcome.status, wallMs: outcome.wallMs, transport, workers, files: outcome.files, expectations, results: outcome.results })}\n`);
-    else io.stdout(renderExperiment(outcome.results, { expectations, files: outcome.files, wallMs: outcome.wallMs, transport, workers }));
+    if (flags.json) io.stdout(`${JSON.stringify({ experimentId: outcome.experimentId, status: outcome.status, wallMs: outcome.wallMs, transport: label, workers, files: outcome.files, expectations, results: outcome.results })}\n`);
+    else io.stdout(renderExperiment(outcome.results, { expectations, files: outcome.files, wallMs: outcome.wallMs, transport: label, workers }));
     const checks = expectations.map((e) => ({ expression: `${e.expression}${e.variant ? ` [${e.variant}]` : ''}`, pass: e.pass, actual: e.actual }));
     return finishCommand('experiment', { interrupted, checks }, io, 'expectation');
   } catch (err) {
@@ -136,7 +137,13 @@ async function serveWorker(flags: ExecutionFlags, io: CommandIo): Promise<number
   const signals = commandSignals(io);
   try {
     io.stderr(`experiment worker: ${workers} at once, queue ${location.queue ?? EXPERIMENT_QUEUE} (ready)\n`);
-    await serveExperimentRuns(location, workers, (transport, spec, signal) => (transport === 'queues' ? queues(spec, signal) : pool ? pool.submit(spec, signal) : inline(spec, signal)), signals.signal, (err) =>
+    const run = (transport: TransportName, spec: RunSpec, signal: AbortSignal) => (transport === 'queues' ? queues(spec, signal) : pool ? pool.submit(spec, signal) : inline(spec, signal));
+    const logged = async (transport: TransportName, spec: RunSpec, signal: AbortSignal) => {
+      const result = await run(transport, spec, signal);
+      io.stderr(`experiment worker: ran variant ${spec.variant} seed ${String(spec.seed)} (${transport})\n`);
+      return result;
+    };
+    await serveExperimentRuns(location, workers, logged, signals.signal, (err) =>
       io.stderr(`experiment worker: ${err.message}\n`),
     );
     return finishCommand('experiment', { interrupted: signals.signal.aborted }, io);

@@ -51,6 +51,7 @@ describe('distributed experiments', () => {
     expect(b.results.digest).toBe(a.results.digest);
 
     // Both workers took runs; the results reached the one database through the queue.
+    for (const w of workers) expect(w.stderr).toMatch(/experiment worker: ran variant \d seed \d+ \(inline\)/);
     const store = new SqliteTelemetryStore(tmp.dbPath, { readonly: true });
     try {
       const [row] = store.query<{ n: number }>("SELECT COUNT(*) AS n FROM experiment_runs r JOIN experiments e USING (experiment_id) WHERE e.transport = 'inline (distributed)'");

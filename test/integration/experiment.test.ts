@@ -94,7 +94,7 @@ describe('asp experiment (inline transport)', () => {
   });
 
   it('an expectation that fails is exit 1 and says which', async () => {
-    const file = writeExperiment(tmp.dir, 'null', 'seeds: 3\nvary:\n  personas.sarah.reviewYield: [0.5, 0.5]\nexpect: [escaped_defects.change < 0]\n');
+    const file = writeExperiment(tmp.dir, 'same-yield', 'seeds: 3\nvary:\n  personas.sarah.reviewYield: [0.5, 0.5]\nexpect: [escaped_defects.change < 0]\n');
     const r = await runCli(['experiment', file, '--workers', '1', '--db', tmp.dbPath, '--out', join(tmp.dir, 'experiments')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('escaped_defects.change < 0 [reviewYield=0.5 #2]');
