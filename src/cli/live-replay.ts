@@ -4,7 +4,7 @@ import { taskDigest } from '../engine/outcome-digest.ts';
 import type { LayoutOptions } from '../runner/run-layout.ts';
 import { simulate, type Progress } from '../runner/simulate.ts';
 import { parseScenario } from '../scenario/scenario-loader.ts';
-import type { Recording } from '../recording/recording-reader.ts';
+import { finishedFooter, type Recording } from '../recording/recording-reader.ts';
 
 export interface TaskDifference {
   taskId: string;
@@ -50,7 +50,8 @@ const MAX_LISTED = 20;
  * persona model now behaves differently.
  */
 export async function liveReplay(recording: Recording, options: LiveReplayOptions = {}): Promise<LiveReplayReport> {
-  const { header, footer } = recording;
+  const { header } = recording;
+  const footer = finishedFooter(recording);
   const loaded = parseScenario(header.scenario.source, header.scenario.file);
   const actual = new Map<string, string>();
   const order: string[] = [];

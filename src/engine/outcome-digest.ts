@@ -1,14 +1,63 @@
 import { createHash } from 'node:crypto';
 import type { TaskOutcome } from '../workflow/task-types.ts';
 
-/** JSON with object keys sorted, so equal values always serialize the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
-  });
+/**
+ * JSON with object keys sorted, so equal values always serialize the same.
+ * Exactly the text of `JSON.stringify` with a replacer that rebuilds every
+ * object with its keys sorted (what digests were defined with: integer-like
+ * keys come first in numeric order, as a rebuilt object enumerates them),
+ * written out directly: no object is rebuilt. `cache` keeps the text of
+ * arrays by identity (for arrays shared by many values that never change,
+ * such as a cycle's PROBE history).
+ */
+export function canonicalJson(value: unknown, cache?: WeakMap<readonly unknown[], string>): string {
+  // undefined (a root JSON.stringify leaves out) comes back as it does from JSON.stringify.
+  return write(value, '', cache) as string;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record).sort();
+  if (!keys.some((k) => ARRAY_INDEX.test(k) && Number(k) < 4294967295)) return keys;
+  const index = keys.filter((k) => ARRAY_INDEX.test(k) && Number(k) < 4294967295).sort((a, b) => Number(a) - Number(b));
+  return [...index, ...keys.filter((k) => !(ARRAY_INDEX.test(k) && Number(k) < 4294967295))];
+}
+
+/** The JSON text of `value` as a member named `key`, or undefined where JSON.stringify leaves it out. */
+function write(value: unknown, key: string, cache: WeakMap<readonly unknown[], string> | undefined): string | undefined {
+  let v = value;
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: (k: string) => unknown }).toJSON(key);
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(v);
+    case 'object':
+      break;
+    case 'bigint':
+      return JSON.stringify(v); // throws, as JSON.stringify does
+    default:
+      return undefined; // undefined, functions, symbols
+  }
+  if (Array.isArray(v)) {
+    const cached = cache?.get(v);
+    if (cached !== undefined) return cached;
+    const parts: string[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) parts[i] = write(v[i], String(i), cache) ?? 'null';
+    const text = `[${parts.join(',')}]`;
+    if (cache && v.length >= 16) cache.set(v, text);
+    return text;
+  }
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
+  const record = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of sortedKeys(record)) {
+    const member = write(record[k], k, cache);
+    if (member !== undefined) parts.push(`${JSON.stringify(k)}:${member}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** Hash of one task's final state: estimate, sizes, defects, times, state. */
@@ -30,8 +79,9 @@ export class OutcomeDigest {
     this.add(outcome);
   }
 
-  add(outcome: TaskOutcome): void {
-    const h = createHash('sha256').update(`${outcome.taskId}\n${taskDigest(outcome)}`).digest();
+  /** `digest`: the task's digest when the caller has it already. */
+  add(outcome: TaskOutcome, digest: string = taskDigest(outcome)): void {
+    const h = createHash('sha256').update(`${outcome.taskId}\n${digest}`).digest();
     for (let i = 0; i < 32; i++) this.acc[i] = (this.acc[i] ?? 0) ^ (h[i] ?? 0);
     this.tasks++;
   }

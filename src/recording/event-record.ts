@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { WatchedEvent } from '../engine/machine-watch.ts';
+import { canonicalJson } from '../engine/outcome-digest.ts';
 
 /**
  * The comparable form of one task-machine event: what the recorder writes
@@ -13,35 +14,15 @@ export interface EventRecord {
   error?: { message: string; code?: string };
 }
 
-/** sha256 of canonical JSON (object keys sorted; undefined members dropped as JSON.stringify does). */
-export function digestOf(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('hex');
-}
-
 /**
  * Every task of a cycle shares the same PROBE history array, so its text is
- * cached by identity: a 1,000-task replay serializes each history once.
+ * cached by identity: a 1,000-task run serializes each history once.
  */
 const arrayCache = new WeakMap<readonly unknown[], string>();
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    const cached = arrayCache.get(value);
-    if (cached !== undefined) return cached;
-    const text = `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonical(v))).join(',')}]`;
-    if (value.length >= 16) arrayCache.set(value, text);
-    return text;
-  }
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonical((value as { toJSON: () => unknown }).toJSON());
-  const record = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const v = record[key];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(key)}:${canonical(v)}`);
-  }
-  return `{${parts.join(',')}}`;
+/** sha256 of canonical JSON (object keys sorted; undefined members dropped as JSON.stringify does). */
+export function digestOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value, arrayCache)).digest('hex');
 }
 
 /** sha256 of a step request (the actor input the machine built). */
@@ -49,11 +30,14 @@ export function requestDigest(request: unknown): string {
   return digestOf(request);
 }
 
+/**
+ * A done event's output is the step's result, which the recording holds in
+ * its result line (and replay feeds back as it is): it is not digested again.
+ */
 export function eventRecord(watched: WatchedEvent): EventRecord {
   const { event, state, round } = watched;
   const record: EventRecord = { type: event.type, state, round };
   if ('error' in event) record.error = errorRecord(event.error);
-  else if ('output' in event) record.output = digestOf(event.output ?? null);
   return record;
 }
 

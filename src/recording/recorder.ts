@@ -1,10 +1,11 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { StepJob } from '../queue/job-schema.ts';
 import { taskDigest } from '../engine/outcome-digest.ts';
 import type { RunObserver } from '../engine/run-observer.ts';
 import { STEP_NAMES, type StepName, type TaskOutcome } from '../workflow/task-types.ts';
 import { eventRecord, requestDigest } from './event-record.ts';
+import { compressRecording, reopenRecording } from './recording-file.ts';
 import { RECORDING_FORMAT, type RecordingLine } from './recording-schema.ts';
 
 /** `scheme://user:password@host` → `scheme://***@host`, anywhere in a text. */
@@ -17,8 +18,10 @@ export function scrubSecrets(text: string): string {
 /**
  * Writes `runs/<runId>/recording.ndjson` as the run goes: every line is
  * written (unbuffered) when it happens, so a crashed run leaves a readable
- * prefix and only a finished run has a footer. Nothing secret goes in: the
- * header lists the resolved options explicitly (never the Redis URL or the
+ * prefix and only a finished run has a footer; when the run ends the file is
+ * gzipped to `recording.ndjson.gz`. A resumed run (`--resume`) continues the
+ * same recording after a `resume` line. Nothing secret goes in: the header
+ * lists the resolved options explicitly (never the Redis URL or the
  * environment) and every line is scrubbed of URL credentials.
  */
 export class Recorder implements RunObserver {
@@ -31,16 +34,23 @@ export class Recorder implements RunObserver {
   private readonly deferred = new Map<string, RecordingLine[]>();
   private readonly taskDigests: Record<string, string> = {};
   private taskCount = 0;
+  private file: string | undefined;
 
   constructor(private readonly fileOverride?: string) {}
 
   runStarted(info: Parameters<NonNullable<RunObserver['runStarted']>>[0]): void {
     const file = this.fileOverride ?? info.layout.recordingFile;
     mkdirSync(dirname(file), { recursive: true });
-    // Run ids are unique, so an existing recording means this run id ran before: a resumed run.
-    // Keep what the first attempt recorded beside the new recording.
-    const resumed = existsSync(file);
-    if (resumed) renameSync(file, `${file.replace(/\.ndjson$/, '')}.before-resume.ndjson`);
+    this.file = file;
+    // Run ids are unique, so an existing recording means this run id ran before: a resumed run
+    // goes on in the same recording, after a resume line.
+    const previous = reopenRecording(file);
+    if (previous) {
+      this.fd = previous.fd;
+      this.seq = Math.max(0, previous.lines - 1); // the header is not numbered
+      this.write({ kind: 'resume', seq: 0, resumedAt: new Date(info.startedAt).toISOString() });
+      return;
+    }
     this.fd = openSync(file, 'w');
     const { scenario, loaded } = info;
     const source = scrubSecrets(loaded.source);
@@ -50,9 +60,9 @@ export class Recorder implements RunObserver {
       engineVersion: info.engineVersion,
       runId: info.runId,
       startedAt: new Date(info.startedAt).toISOString(),
-      scenario: { name: scenario.name, file: loaded.file, source, hash: loaded.hash, ...(source !== loaded.source ? { redacted: true } : {}) },
+      // The hash is of the text written here (scrubbed or not), so a reader can always check it.
+      scenario: { name: scenario.name, file: loaded.file, source, ...(source !== loaded.source ? { hash: sha256Hex(source), redacted: true } : { hash: loaded.hash }) },
       seed: scenario.seed,
-      ...(resumed ? { resumed: true } : {}),
       options: { runtime: scenario.runtime, workspace: scenario.workspace, workflow: scenario.workflow, listeners: scenario.listeners },
     });
   }
@@ -75,7 +85,6 @@ export class Recorder implements RunObserver {
       jobId: info.jobId,
       ...at,
       request: requestDigest(request),
-      job: jobForRecording(info.job),
     };
     if (!waiting) return this.write(line);
     const held = this.deferred.get(info.taskId);
@@ -91,7 +100,7 @@ export class Recorder implements RunObserver {
 
   machineEvent(info: Parameters<NonNullable<RunObserver['machineEvent']>>[0]): void {
     const at = this.stepOf(info.taskId, info.event.type);
-    const { type, state, round, output, error } = eventRecord(info);
+    const { type, state, round, error } = eventRecord(info);
     this.write({
       kind: 'event',
       seq: 0,
@@ -101,7 +110,6 @@ export class Recorder implements RunObserver {
       type,
       state,
       round,
-      ...(output ? { output } : {}),
       ...(error ? { error } : {}),
     });
     this.flushDeferred(info.taskId);
@@ -119,6 +127,7 @@ export class Recorder implements RunObserver {
     for (const taskId of [...this.deferred.keys()]) this.flushDeferred(taskId);
     this.write({ kind: 'footer', seq: 0, status: info.status, digest: info.digest, taskCount: this.taskCount, tasks: this.taskDigests, endedAt: new Date().toISOString() });
     this.close();
+    if (this.file) compressRecording(this.file);
   }
 
   private flushDeferred(taskId: string): void {
@@ -157,14 +166,4 @@ export class Recorder implements RunObserver {
   }
 }
 
-/**
- * The job as sent, minus what the header already holds or the request digest
- * covers: the persona model (the scenario's) and the estimate's PROBE history
- * (its length is kept).
- */
-function jobForRecording(job: StepJob): Omit<StepJob, 'request' | 'model'> & { request: Record<string, unknown> & Pick<StepJob['request'], 'step' | 'taskId' | 'round'> } {
-  const { model: _model, ...rest } = job;
-  if (job.request.step !== 'estimate') return rest;
-  const { history, ...request } = job.request;
-  return { ...rest, request: { ...request, historyPoints: history.length } };
-}
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -4,22 +4,28 @@ import { ListenerOptionsSchema, WorkflowOptionsSchema } from '../scenario/scenar
 import { STEP_NAMES } from '../workflow/task-types.ts';
 
 /**
- * The recording format (`runs/<runId>/recording.ndjson`), one JSON object per
- * line, validated with these schemas when read:
+ * The recording format, one JSON object per line, validated with these
+ * schemas when read:
  *
  *   header    engine version, scenario text and hash, seed, resolved options
- *   dispatch  a step job sent to a persona (request digest; the persona
- *             model is left out and the estimate's history is summarised
- *             by its length)
+ *   dispatch  a step sent to a persona: its (step, round) and the digest of
+ *             the request the machine built (the job itself is not repeated:
+ *             the scenario and the machine determine it)
  *   result    the result a listener returned (the replayer feeds these back)
  *   event     an event a task machine processed, with the state and review
- *             round it led to and a digest of its output (or the error)
+ *             round it led to (or the error). A done event's output is the
+ *             step's result, already in the recording: it is not repeated
+ *   resume    the run was resumed (`--resume`) from here on: tasks that appear
+ *             after it were driven again from their start, their earlier
+ *             lines are superseded
  *   footer    run status, outcome digest and every task's digest
  *
+ * While a run goes the recording is plain NDJSON written line by line
+ * (`runs/<runId>/recording.ndjson`), so a crashed run leaves a readable prefix
+ * with no footer; when the run ends it is gzipped to `recording.ndjson.gz`.
  * Lines of concurrent tasks interleave; `seq` numbers them in write order.
- * A run that crashed leaves a readable prefix with no footer.
  */
-export const RECORDING_FORMAT = 1;
+export const RECORDING_FORMAT = 2;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 const seq = z.number().int().nonnegative();
@@ -43,8 +49,6 @@ export const HeaderLineSchema = z.strictObject({
     redacted: z.boolean().optional(),
   }),
   seed: z.union([z.number().int(), z.string().min(1)]),
-  /** The run was resumed after a crash: tasks finished before it were not re-driven, so this recording cannot be replayed. */
-  resumed: z.boolean().optional(),
   options: z.strictObject({
     runtime: z.enum(['process', 'docker', 'compose']),
     workspace: z.enum(['git', 'none']),
@@ -63,8 +67,6 @@ export const DispatchLineSchema = z.strictObject({
   round,
   /** sha256 of the canonical JSON of the step request the machine built. */
   request: sha256,
-  /** The job as sent, without `model` (the header's scenario has it) and with the estimate's `request.history` replaced by `historyPoints` (its length). */
-  job: z.looseObject({ v: z.literal(1), runId: z.string(), persona, request: z.looseObject({ step, taskId, round }) }),
 });
 
 export const ResultLineSchema = z.strictObject({
@@ -90,10 +92,14 @@ export const EventLineSchema = z.strictObject({
   /** State and completed review rounds after the transition. */
   state: z.string().min(1),
   round,
-  /** sha256 of the canonical JSON of the event's output (done events). */
-  output: sha256.optional(),
   /** The actor's error (error events); replay rethrows it with this message. */
   error: z.strictObject({ message: z.string(), code: z.string().optional() }).optional(),
+});
+
+export const ResumeLineSchema = z.strictObject({
+  kind: z.literal('resume'),
+  seq,
+  resumedAt: z.string().min(1),
 });
 
 export const FooterLineSchema = z.strictObject({
@@ -107,12 +113,13 @@ export const FooterLineSchema = z.strictObject({
   endedAt: z.string().min(1),
 });
 
-export const RecordingLineSchema = z.discriminatedUnion('kind', [HeaderLineSchema, DispatchLineSchema, ResultLineSchema, EventLineSchema, FooterLineSchema]);
+export const RecordingLineSchema = z.discriminatedUnion('kind', [HeaderLineSchema, DispatchLineSchema, ResultLineSchema, EventLineSchema, ResumeLineSchema, FooterLineSchema]);
 
 export type HeaderLine = z.infer<typeof HeaderLineSchema>;
 export type DispatchLine = z.infer<typeof DispatchLineSchema>;
 export type ResultLine = z.infer<typeof ResultLineSchema>;
 export type EventLine = z.infer<typeof EventLineSchema>;
+export type ResumeLine = z.infer<typeof ResumeLineSchema>;
 export type FooterLine = z.infer<typeof FooterLineSchema>;
 export type RecordingLine = z.infer<typeof RecordingLineSchema>;
 

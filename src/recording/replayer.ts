@@ -6,7 +6,7 @@ import type { Scenario } from '../scenario/scenario-schema.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { TaskOutcome } from '../workflow/task-types.ts';
 import { describeEvent, eventRecord, requestDigest, sameEvent, type EventRecord } from './event-record.ts';
-import type { Recording, TaskRecording } from './recording-reader.ts';
+import { finishedFooter, type Recording, type TaskRecording } from './recording-reader.ts';
 import { stepKey, type HeaderLine } from './recording-schema.ts';
 import { RecordingTransport } from './recording-transport.ts';
 export interface Divergence {
@@ -63,7 +63,8 @@ export function recordedScenario(header: HeaderLine): Scenario {
  */
 export async function replayRecording(recording: Recording, now: () => number = Date.now): Promise<ReplayReport> {
   const started = now();
-  const { header, footer } = recording;
+  const { header } = recording;
+  const footer = finishedFooter(recording);
   const report: ReplayReport = {
     file: recording.file,
     runId: header.runId,
@@ -160,7 +161,7 @@ class ReplayChecker implements RunObserver {
 function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, outcome: TaskOutcome, recording: Recording): Divergence | undefined {
   const events = recorded?.events ?? [];
   const dispatches = recorded?.dispatches ?? [];
-  const lastLine = recorded?.lastLine ?? recording.footer.line;
+  const lastLine = recorded?.lastLine ?? finishedFooter(recording).line;
   const candidates: Divergence[] = [];
 
   for (let i = 0; i < Math.max(events.length, sink.events.length); i++) {
@@ -196,10 +197,10 @@ function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: 
   }
   if (candidates.length > 0) return candidates.reduce((x, y) => (y.line < x.line ? y : x));
 
-  const expected = recording.footer.tasks[taskId];
+  const expected = finishedFooter(recording).tasks[taskId];
   const actual = taskDigest(outcome);
   if (expected !== actual) {
-    return { kind: 'task-digest', line: recording.footer.line, taskId, expected: expected ?? '(the recorded run did not finish this task)', actual };
+    return { kind: 'task-digest', line: finishedFooter(recording).line, taskId, expected: expected ?? '(the recorded run did not finish this task)', actual };
   }
   return undefined;
 }

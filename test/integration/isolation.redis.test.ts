@@ -246,7 +246,7 @@ describe('a whole run with per-persona credentials', () => {
     const passwords = seen.urls.map((u) => decodeURIComponent(new URL(u).password));
     expect(passwords.every((p) => p.length >= 32)).toBe(true);
     const written = [...filesUnder(result.layout.runDir), ...filesUnder(join(temp.dir, 'data'))];
-    expect(written.map((f) => f.slice(result.layout.runDir.length))).toEqual(expect.arrayContaining(['/run.log', '/recording.ndjson']));
+    expect(written.map((f) => f.slice(result.layout.runDir.length))).toEqual(expect.arrayContaining(['/run.log', '/recording.ndjson.gz']));
     for (const file of written) {
       const bytes = readFileSync(file).toString('latin1');
       for (const password of passwords) expect(bytes.includes(password), `${file} holds a persona password`).toBe(false);

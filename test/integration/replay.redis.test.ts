@@ -1,12 +1,14 @@
 import { defaultObservers } from '../../src/cli/default-observers.ts';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecording } from '../../src/recording/recording-reader.ts';
 import type { LiveReplayReport } from '../../src/cli/live-replay.ts';
 import type { ReplayReport } from '../../src/recording/replayer.ts';
 import { simulate, type SimulationResult } from '../../src/runner/simulate.ts';
-import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
+import { pacedScenario, runWithSteps, until } from '../support/fault-helpers.ts';
+import { lastJson, REDIS_URL, runCli, startCli, TempRun } from '../support/temp-run.ts';
 
 /** Two cycles, rework from a nitpicking reviewer, several tasks in flight. */
 const SCENARIO = `
@@ -47,8 +49,9 @@ afterAll(() => temp?.cleanup());
 function copyWith(name: string, change: (lines: string[]) => number): { dir: string; file: string; line: number } {
   const dir = join(temp.dir, name);
   cpSync(run.layout.runDir, dir, { recursive: true });
-  const file = join(dir, 'recording.ndjson');
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  // The finished recording is gzip; the edited copy is written back as plain text (the reader takes both).
+  const file = join(dir, 'recording.ndjson.gz');
+  const lines = gunzipSync(readFileSync(file)).toString('utf8').trimEnd().split('\n');
   const line = change(lines);
   writeFileSync(file, `${lines.join('\n')}\n`);
   return { dir, file, line };
@@ -68,11 +71,11 @@ describe('asp replay (a real run through Redis and the listeners)', () => {
   });
 
   it('records no Redis URL, header options as resolved, and a footer with every task digest', async () => {
-    const text = readFileSync(run.layout.recordingFile, 'utf8');
+    const text = gunzipSync(readFileSync(`${run.layout.recordingFile}.gz`)).toString('utf8');
     expect(text).not.toContain('redis://');
-    const recording = await readRecording(run.layout.recordingFile);
+    const recording = await readRecording(run.layout.runDir);
     expect(recording.header.options).toMatchObject({ workspace: 'none', runtime: 'process', listeners: { perPersona: 1, concurrency: 4 }, workflow: { concurrency: 6 } });
-    expect(Object.keys(recording.footer.tasks)).toHaveLength(8);
+    expect(Object.keys(recording.footer!.tasks)).toHaveLength(8);
     expect(recording.footer).toMatchObject({ status: run.status, digest: run.digest, taskCount: 8 });
   });
 
@@ -94,7 +97,7 @@ describe('asp replay (a real run through Redis and the listeners)', () => {
     expect(report.divergence).toMatchObject({ kind: 'event', line: copy.line, taskId: target.taskId, step: 'review', round: target.round });
     const text = await runCli(['replay', copy.dir]);
     expect(text.stdout).toContain(`first difference (transition) at ${copy.file}:${copy.line} — task ${target.taskId}, step review, round ${target.round}`);
-    expect(text.stdout).toMatch(/expected {2}xstate\.done\.actor\.review → \w+ \(round \d\), output [0-9a-f]{12}\n {2}actual {4}xstate\.done\.actor\.review → /);
+    expect(text.stdout).toMatch(/expected {2}xstate\.done\.actor\.review → \w+ \(round \d\)\n {2}actual {4}xstate\.done\.actor\.review → /);
   });
 
   it('rejects a truncated recording and a corrupt line, naming the file and line (exit 2)', async () => {
@@ -145,10 +148,35 @@ describe('determinism: the same scenario and seed give the same digest however l
     const other = await simulate({ observers: defaultObservers(), scenarioFile, layout: temp.layout, redisUrl: REDIS_URL, ...options });
     expect(other.digest).toBe(run.digest);
     const [a, b] = await Promise.all([readRecording(run.layout.runDir), readRecording(other.layout.runDir)]);
-    expect(b.footer.tasks).toEqual(a.footer.tasks);
+    expect(b.footer!.tasks).toEqual(a.footer!.tasks);
     expect(b.header.options.listeners).toEqual({ perPersona: options.listenersPerPersona, concurrency: options.listenerConcurrency });
     // Each recording replays on its own.
     const replay = await runCli(['replay', other.layout.runDir]);
     expect(replay.code).toBe(0);
   });
+});
+
+describe('replay of a run that was killed and resumed (real processes, real Redis)', () => {
+  it('a run killed (SIGKILL) and finished with --resume: its recording holds both attempts and replays (exit 0, match)', async () => {
+    const t = new TempRun();
+    try {
+      const file = join(t.dir, 'paced.yaml');
+      writeFileSync(file, pacedScenario(300));
+      const cli = startCli(['simulate', file, ...t.cliArgs()]);
+      const runId = await until(() => runWithSteps(t.dbPath, 5), 90_000, 'five stored steps');
+      cli.child.kill('SIGKILL');
+      await cli.result;
+      const resumed = await runCli(['simulate', '--resume', runId, '--json', ...t.cliArgs()], {}, 180_000);
+      expect(resumed.code).toBe(0);
+      const digest = lastJson<{ digest: string }>(resumed.stdout).digest;
+      const recording = await readRecording(join(t.runsDir, runId));
+      expect(recording.resumes).toBe(1);
+      const replay = await runCli(['replay', join(t.runsDir, runId), '--json']);
+      expect(replay.stderr).toBe('');
+      expect(replay.code).toBe(0);
+      expect(lastJson<ReplayReport>(replay.stdout)).toMatchObject({ status: 'match', tasks: 4, digest: { expected: digest, actual: digest } });
+    } finally {
+      t.cleanup();
+    }
+  }, 300_000);
 });

@@ -29,7 +29,8 @@ export async function inlineRun(
     layout: { runsDir: dir, dbPath: options.dbPath ?? join(dir, 'telemetry.db'), workspacesDir, ...(options.runId ? { runId: options.runId } : {}) },
     observers: [new Recorder(), ...(options.observers ?? []), { taskFinished: (o, at) => void (outcomes[at.position] = o) }],
   });
-  return { runId: run.runId, file: run.layout.recordingFile, digest: run.digest, status: run.status, outcomes: outcomes.filter(Boolean) };
+  // A finished recording is gzipped.
+  return { runId: run.runId, file: `${run.layout.recordingFile}.gz`, digest: run.digest, status: run.status, outcomes: outcomes.filter(Boolean) };
 }
 
 export const SMALL_SCENARIO = `
