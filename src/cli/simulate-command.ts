@@ -6,7 +6,6 @@ import { resumePlan } from '../runner/run-resume.ts';
 import { newRunId, runLayout } from '../runner/run-layout.ts';
 import { checkDatabaseWritable } from '../telemetry/database-preflight.ts';
 import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
-import { runReportObserver } from '../admin/run-report.ts';
 import { defaultObservers } from './default-observers.ts';
 import { LIMITS } from '../scenario/scenario-limits.ts';
 import { seedFromText } from '../scenario/seed.ts';
@@ -133,8 +132,8 @@ function resumeOptions(dbPath: string | undefined, runId: string) {
   const store = new SqliteTelemetryStore(path);
   try {
     store.migrate();
-    // The original recording stays as it was; the resumed run still gets its report.
-    return { ...resumePlan(store, runId), resume: runId, observers: [runReportObserver()] };
+    // The recording goes on after a resume line (the resumed attempt replays with the first), and the report is written again.
+    return { ...resumePlan(store, runId), resume: runId, observers: defaultObservers() };
   } finally {
     store.close();
   }
