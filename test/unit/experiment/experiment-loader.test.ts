@@ -4,26 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AspError } from '../../../src/errors.ts';
 import { loadExperimentFile } from '../../../src/experiment/experiment-loader.ts';
-
-const SMALL_SCENARIO = `
-name: Small
-seed: 5
-workflow: { maxReviewRounds: 4 }
-personas:
-  sarah: { reviewYield: 0.8, nitpickRate: 0.3 }
-history:
-  points:
-    - { proxySize: 130, planSize: 163, actualSize: 186, actualHours: 15.0 }
-    - { proxySize: 650, planSize: 765, actualSize: 699, actualHours: 69.9 }
-    - { proxySize: 99, planSize: 141, actualSize: 132, actualHours: 6.5 }
-    - { proxySize: 150, planSize: 166, actualSize: 272, actualHours: 22.4 }
-cycles:
-  - tasks:
-      - { id: alpha, title: Alpha, proxySize: 120 }
-  - tasks:
-      - { id: gamma, title: Gamma, proxySize: 150 }
-  - generate: { count: 3, idPrefix: gen }
-`;
+import { SMALL_SCENARIO } from '../../support/inline-run.ts';
 
 let dir: string;
 beforeEach(() => {
