@@ -22,7 +22,7 @@ try {
   console.error('build: TypeScript is not installed; run `npm ci` first');
   process.exit(2);
 }
-const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [tsc, '-p', join(SRC, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
 cpSync(join(SRC, 'admin', 'assets'), join(DIST, 'admin', 'assets'), { recursive: true });
 // The reference developer's solution kit (JavaScript it writes into task workspaces).

@@ -15,7 +15,7 @@ export const DIST = join(ROOT, 'dist');
 export const STAMP = join(DIST, '.build-stamp');
 /** The compiled command entry (what containers and spawned listeners run). */
 export const DIST_ENTRY = join(DIST, 'cli', 'entry.js');
-const CONFIGS = ['tsconfig.json', 'tsconfig.build.json'];
+const CONFIGS = ['tsconfig.json', 'src/tsconfig.build.json'];
 
 /** Newest modification time (ms) of the build's inputs under `root`. */
 export function newestSource(root = ROOT) {
