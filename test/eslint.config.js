@@ -60,6 +60,7 @@ export default tseslint.config(
             { name: 'better-sqlite3', message: 'only src/telemetry/sqlite-store.ts opens SQLite' },
             { name: 'dockerode', message: 'only the docker client module talks to Docker' },
           ],
+          patterns: [{ group: ['**/telemetry/sqlite-store.ts', '!./sqlite-store.ts'], message: 'open the telemetry store with openTelemetryStore (telemetry/open-store.ts)' }],
         },
       ],
     },
@@ -67,6 +68,12 @@ export default tseslint.config(
   {
     files: ['src/queue/bullmq-driver.ts', 'src/telemetry/sqlite-store.ts', 'src/runtime/docker-client.ts', 'test/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  // SQL stays in src/telemetry/: everyone else uses the store's named reads.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/telemetry/**'],
+    rules: { 'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='query']", message: 'no SQL outside src/telemetry/: add a named read to TelemetryStore' }] },
   },
   // No import circles, in src/ and test/ alike.
   {
@@ -80,7 +87,11 @@ export default tseslint.config(
     files: ['src/workflow/**', 'src/probe/**'],
     rules: {
       'no-restricted-globals': ['error', { name: 'Date', message: 'machines and PROBE are pure: inject the clock' }],
-      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'use the seeded PRNG' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'use the seeded PRNG' },
+        { selector: "CallExpression[callee.property.name='query']", message: 'no SQL outside src/telemetry/: add a named read to TelemetryStore' },
+      ],
     },
   },
 );

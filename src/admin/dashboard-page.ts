@@ -1,5 +1,5 @@
 import { asset, LIVE_SCRIPT, SCRIPTS, STYLESHEET } from './dashboard-assets.ts';
-import type { RunDashboardData } from './telemetry-queries.ts';
+import type { RunDashboardData } from '../telemetry/telemetry-queries.ts';
 
 /**
  * The dashboard page. `live` is served by `asp admin` (assets and data over

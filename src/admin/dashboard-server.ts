@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
 import { dashboardAssets } from './dashboard-assets.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, type HealthGroup } from './admin-defaults.ts';
 import { checkHealth } from './health-checks.ts';
 import { allowedHostCheck, allowedHostsFromEnv } from './host-check.ts';
-import { listExperiments } from './experiment-queries.ts';
-import { listRuns, runDashboardData } from './telemetry-queries.ts';
+import { listExperiments } from '../telemetry/experiment-queries.ts';
+import { listRuns, runDashboardData } from '../telemetry/telemetry-queries.ts';
 
 /**
  * The admin's HTTP server: the live dashboard and its JSON API.
@@ -45,7 +45,7 @@ export interface AdminServer {
 
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const log = (options.logger ?? silentLogger()).child({ component: 'admin-server' });
-  const store = new SqliteTelemetryStore(options.dbPath, { readonly: true });
+  const store = openTelemetryStore(options.dbPath, { readonly: true });
   const assets = dashboardAssets();
   const page = renderDashboardPage({ mode: 'live' });
 

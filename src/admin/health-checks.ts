@@ -5,7 +5,8 @@ import { WORKER_PERSONAS, type PersonaName } from '../personas.ts';
 import { probeRedis, queueJobCounts, redisAuthFailed } from '../queue/bullmq-driver.ts';
 import { liveListeners, type ListenerBeat } from '../queue/listener-registry.ts';
 import { LATEST_SCHEMA_VERSION } from '../telemetry/migrations.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
+import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
 import { HEALTH_GROUPS, type HealthGroup } from './admin-defaults.ts';
 
 /**
@@ -73,9 +74,9 @@ export function checkDatabase(dbPath: string): HealthCheck {
   if (!existsSync(dbPath)) {
     return { ...base, status: 'down', detail: `${dbPath} does not exist (run \`asp admin migrate\`)`, data: { path: dbPath } };
   }
-  let store: SqliteTelemetryStore | undefined;
+  let store: TelemetryStore | undefined;
   try {
-    store = new SqliteTelemetryStore(dbPath);
+    store = openTelemetryStore(dbPath);
     const version = store.schemaVersion();
     const data = { path: dbPath, version, latest: LATEST_SCHEMA_VERSION };
     if (!store.writable()) return { ...base, status: 'down', detail: `${dbPath} is not writable (read-only or locked)`, data };

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { RunObserver } from '../engine/run-observer.ts';
 import { REPORT_FILE } from './admin-defaults.ts';
 import { renderDashboardPage } from './dashboard-page.ts';
-import { runDashboardData, withReadOnlyStore } from './telemetry-queries.ts';
+import { runDashboardData, withReadOnlyStore } from '../telemetry/telemetry-queries.ts';
 
 /**
  * The static HTML report of one run (runs/<runId>/report.html): the

@@ -4,7 +4,7 @@ import { AspError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { runLayout } from '../runner/run-layout.ts';
 import { readSecretEnv } from '../runtime/persona-credentials.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
 import { usageError, type CommandIo } from './command-io.ts';
 import { parseCommandArgs } from './command-args.ts';
 
@@ -87,7 +87,7 @@ export async function runAdminCommand(argv: string[], io: CommandIo): Promise<nu
 }
 
 function migrate(dbPath: string) {
-  const store = new SqliteTelemetryStore(dbPath);
+  const store = openTelemetryStore(dbPath);
   try {
     return store.migrate();
   } finally {

@@ -5,7 +5,7 @@ import { RUNTIME_KINDS, type RuntimeKind } from '../runtime/agent-runtime.ts';
 import { resumePlan } from '../runner/run-resume.ts';
 import { newRunId, runLayout } from '../runner/run-layout.ts';
 import { checkDatabaseWritable } from '../telemetry/database-preflight.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
 import { defaultObservers } from './default-observers.ts';
 import { LIMITS } from '../scenario/scenario-limits.ts';
 import { seedFromText } from '../scenario/seed.ts';
@@ -129,7 +129,7 @@ export async function runSimulateCommand(argv: string[], io: CommandIo): Promise
 function resumeOptions(dbPath: string | undefined, runId: string) {
   const path = runLayout({ dbPath }).dbPath;
   checkDatabaseWritable(path);
-  const store = new SqliteTelemetryStore(path);
+  const store = openTelemetryStore(path);
   try {
     store.migrate();
     // The recording goes on after a resume line (the resumed attempt replays with the first), and the report is written again.

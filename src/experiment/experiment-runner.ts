@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AspError, errorMessage, isAspError } from '../errors.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
 import type { ExperimentPlan } from './experiment-loader.ts';
 import type { RunResult } from './experiment-metrics.ts';
 import { FORECAST_METRICS } from './experiment-metrics.ts';
@@ -56,7 +56,7 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentRun
   const dir = resolve(options.outDir ?? join('runs', 'experiments'), experimentId);
   const signal = options.signal ?? new AbortController().signal;
   const specs = runSpecs(plan);
-  const store = new SqliteTelemetryStore(options.dbPath);
+  const store = openTelemetryStore(options.dbPath);
   const runs: RunResult[] = [];
   let status: 'completed' | 'interrupted' | 'failed' = 'failed';
   let results: ExperimentResults | undefined;

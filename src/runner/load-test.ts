@@ -2,7 +2,7 @@ import { WORKER_PERSONAS } from '../personas.ts';
 import type { RuntimeKind } from '../runtime/agent-runtime.ts';
 import { acquireRedis } from '../runtime/private-redis.ts';
 import type { LoadedScenario } from '../scenario/scenario-loader.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
 import { LoadMetrics, type LoadMetricsReport } from './load-metrics.ts';
 import { loadObserver } from './load-observer.ts';
 import { ResourceSampler } from './load-sampler.ts';
@@ -171,7 +171,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
 function countRows(dbPath: string, runId: string): LoadReport['database'] {
   const rows: Record<string, number> = {};
   try {
-    const store = new SqliteTelemetryStore(dbPath, { readonly: true });
+    const store = openTelemetryStore(dbPath, { readonly: true });
     try {
       for (const t of TABLES) rows[t] = store.countRows(t, runId);
     } finally {

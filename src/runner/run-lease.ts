@@ -111,7 +111,7 @@ export class RunLease {
     this.stop();
     let holder = 'another process';
     try {
-      const [current] = this.store.query<RunLeaseRow>('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?', this.runId);
+      const current = this.store.currentLease(this.runId);
       if (current) holder = describeHolder(current);
     } catch {
       // The holder's name is only for the message.

@@ -3,7 +3,7 @@ import { RUNTIME_KINDS, type RuntimeKind } from '../runtime/agent-runtime.ts';
 import type { StepEnvelope } from '../queue/job-schema.ts';
 import { parseScenario, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { seedFromText } from '../scenario/seed.ts';
-import type { TelemetryStore } from '../telemetry/telemetry-store.ts';
+import type { StoredRun, TelemetryStore } from '../telemetry/telemetry-store.ts';
 import type { StepResult, TaskOutcome } from '../workflow/task-types.ts';
 
 /**
@@ -24,18 +24,8 @@ export function stepKey(taskId: string, step: string, round: number): string {
   return `${taskId}/${step}/${round}`;
 }
 
-interface RunRow {
-  status: string;
-  scenario_source: string | null;
-  scenario_file: string | null;
-  seed: string;
-  runtime: string;
-  workspace_mode: string;
-  options_json: string;
-}
-
-function runRow(store: TelemetryStore, runId: string): RunRow {
-  const row = store.query<RunRow>('SELECT status, scenario_source, scenario_file, seed, runtime, workspace_mode, options_json FROM runs WHERE run_id = ?', runId)[0];
+function runRow(store: TelemetryStore, runId: string): StoredRun {
+  const row = store.storedRun(runId);
   if (!row) {
     throw new AspError('USAGE', `no run ${runId} in ${store.path}`, { exitCode: 2, hint: 'give the run id printed by the interrupted run (and the same --db)' });
   }
@@ -78,21 +68,15 @@ export function loadResumeState(store: TelemetryStore, runId: string): ResumeSta
   const row = runRow(store, runId);
   const prefix = (JSON.parse(row.options_json) as { prefix?: string }).prefix ?? `asp-${runId}`;
   const steps = new Map<string, StepEnvelope>();
-  const stepRows = store.query<{ task_id: string; step: string; round: number; persona: 'jordan' | 'alex' | 'sarah'; listener_id: string; user_id: string; attempts: number; result_json: string }>(
-    'SELECT task_id, step, round, persona, listener_id, user_id, attempts, result_json FROM step_results WHERE run_id = ?',
-    runId,
-  );
-  for (const r of stepRows) {
+  for (const r of store.storedSteps(runId)) {
     steps.set(stepKey(r.task_id, r.step, r.round), {
       result: JSON.parse(r.result_json) as StepResult,
       meta: { persona: r.persona, listenerId: r.listener_id, userId: r.user_id, pid: 0, attemptsMade: Math.max(0, r.attempts - 1), enqueuedAt: 0, startedAt: 0, finishedAt: 0 },
     });
   }
   const outcomes = new Map<string, TaskOutcome>();
-  for (const r of store.query<{ task_id: string; outcome_json: string }>("SELECT task_id, outcome_json FROM tasks WHERE run_id = ? AND outcome_json IS NOT NULL", runId)) {
-    outcomes.set(r.task_id, JSON.parse(r.outcome_json) as TaskOutcome);
-  }
-  const completedCycles = new Set(store.query<{ cycle_no: number }>('SELECT cycle_no FROM cycles WHERE run_id = ? AND completed_at IS NOT NULL', runId).map((r) => r.cycle_no));
+  for (const r of store.storedOutcomes(runId)) outcomes.set(r.taskId, JSON.parse(r.outcomeJson) as TaskOutcome);
+  const completedCycles = new Set(store.completedCycles(runId));
   return { runId, prefix, steps, outcomes, completedCycles };
 }
 

@@ -14,7 +14,7 @@ import { acquireRedis, type RedisHandle } from '../runtime/private-redis.ts';
 import { createRuntime } from '../runtime/runtime-factory.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/scenario-loader.ts';
 import { planCycles } from '../scenario/task-plan.ts';
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from '../telemetry/open-store.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
 import { RunLease, type RunLeaseOptions } from './run-lease.ts';
@@ -90,7 +90,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const { runId } = layout;
   // A write that fails mid-run (a lock held past the retries, a read-only file) stops the run resumably.
   let running = false;
-  const store = new SqliteTelemetryStore(layout.dbPath, {
+  const store = openTelemetryStore(layout.dbPath, {
     onWriteError: (err) => {
       if (running) stopRun(new AspError('DATABASE', `${err.message}; run ${runId} stopped`, { cause: err, exitCode: ExitCode.INFRASTRUCTURE, hint: (err.hint ?? '').replace('<runId>', runId) }));
     },

@@ -6,7 +6,7 @@ import { AspError } from '../errors.ts';
 import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
 import type { Defect, TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
-import type { ExperimentRecord, ExperimentRunRecord, MigrationReport, RunLeaseRow, RunRecord, StepRecord, TaskRow, TelemetryStore } from './telemetry-store.ts';
+import type { ExperimentRecord, ExperimentRunRecord, MigrationReport, RunLeaseRow, RunRecord, StepRecord, StoredRun, StoredStep, TaskRow, TelemetryStore } from './telemetry-store.ts';
 
 /** The only module that imports better-sqlite3. WAL mode, versioned migrations. */
 export class SqliteTelemetryStore implements TelemetryStore {
@@ -268,6 +268,26 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   countRows(table: 'tasks' | 'step_results' | 'time_log' | 'defect_log' | 'size_log' | 'estimates' | 'cycles', runId: string): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+  }
+
+  storedRun(runId: string): StoredRun | undefined {
+    return this.query<StoredRun>('SELECT status, scenario_source, scenario_file, seed, runtime, workspace_mode, options_json FROM runs WHERE run_id = ?', runId)[0];
+  }
+
+  storedSteps(runId: string): StoredStep[] {
+    return this.query<StoredStep>('SELECT task_id, step, round, persona, listener_id, user_id, attempts, result_json FROM step_results WHERE run_id = ?', runId);
+  }
+
+  storedOutcomes(runId: string): Array<{ taskId: string; outcomeJson: string }> {
+    return this.query<{ taskId: string; outcomeJson: string }>('SELECT task_id AS taskId, outcome_json AS outcomeJson FROM tasks WHERE run_id = ? AND outcome_json IS NOT NULL', runId);
+  }
+
+  completedCycles(runId: string): number[] {
+    return this.query<{ cycle_no: number }>('SELECT cycle_no FROM cycles WHERE run_id = ? AND completed_at IS NOT NULL', runId).map((r) => r.cycle_no);
+  }
+
+  currentLease(runId: string): RunLeaseRow | undefined {
+    return this.query<RunLeaseRow>('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?', runId)[0];
   }
 
   /** True when a write transaction can start (the file and its folder are writable and not locked for long). */

@@ -85,6 +85,29 @@ export interface MigrationReport {
   backup?: string;
 }
 
+/** A run as stored, for `--resume`. */
+export interface StoredRun {
+  status: string;
+  scenario_source: string | null;
+  scenario_file: string | null;
+  seed: string;
+  runtime: string;
+  workspace_mode: string;
+  options_json: string;
+}
+
+/** A step result as stored, for `--resume`. */
+export interface StoredStep {
+  task_id: string;
+  step: string;
+  round: number;
+  persona: 'jordan' | 'alex' | 'sarah';
+  listener_id: string;
+  user_id: string;
+  attempts: number;
+  result_json: string;
+}
+
 export interface TelemetryStore {
   readonly path: string;
   migrate(): MigrationReport;
@@ -92,8 +115,20 @@ export interface TelemetryStore {
   createRun(run: RunRecord): void;
   /** A resumed run is running again. */
   reopenRun(runId: string): void;
-  /** Read-only SQL (reports, resume). */
+  /** Read-only SQL, for the read modules of src/telemetry/ only (the dashboard's queries); everyone else uses the named reads. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
+  /** The run's row, or undefined. */
+  storedRun(runId: string): StoredRun | undefined;
+  /** Every step result stored for the run. */
+  storedSteps(runId: string): StoredStep[];
+  /** The outcomes stored for the run's finished tasks. */
+  storedOutcomes(runId: string): Array<{ taskId: string; outcomeJson: string }>;
+  /** The cycle numbers the run completed. */
+  completedCycles(runId: string): number[];
+  /** The run's lease, or undefined. */
+  currentLease(runId: string): RunLeaseRow | undefined;
+  /** True when a write transaction can start (the file and its folder are writable and not locked for long). */
+  writable(): boolean;
   recordCycle(runId: string, cycleNo: number, name: string, taskCount: number): void;
   finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void;
   recordTaskStart(runId: string, task: TaskSubject): void;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartJsPath } from '../../src/admin/dashboard-assets.ts';
 import type { HealthReport } from '../../src/admin/health-checks.ts';
-import type { RunDashboardData, RunListRow } from '../../src/admin/telemetry-queries.ts';
+import type { RunDashboardData, RunListRow } from '../../src/telemetry/telemetry-queries.ts';
 import { simulate, type SimulationResult } from '../../src/runner/simulate.ts';
 import { AdminProcess } from '../support/admin-process.ts';
 import { REDIS_URL, REPO, TempRun } from '../support/temp-run.ts';

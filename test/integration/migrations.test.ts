@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDashboardData, listRuns, withReadOnlyStore } from '../../src/admin/telemetry-queries.ts';
+import { runDashboardData, listRuns, withReadOnlyStore } from '../../src/telemetry/telemetry-queries.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/telemetry/migrations.ts';
 import { SqliteTelemetryStore } from '../../src/telemetry/sqlite-store.ts';
 import { runCli } from '../support/temp-run.ts';

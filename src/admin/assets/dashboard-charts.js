@@ -1,5 +1,5 @@
 /* global Chart */
-// Renders one run's dashboard data (RunDashboardData, src/admin/telemetry-queries.ts)
+// Renders one run's dashboard data (RunDashboardData, src/telemetry/telemetry-queries.ts)
 // into the page: the plots. Plain browser JS; chart.js is loaded before it.
 (function () {
   'use strict';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, inlineJson, renderDashboardPage } from '../../../src/admin/dashboard-page.ts';
 import { renderHealth } from '../../../src/admin/health-report.ts';
-import type { RunDashboardData } from '../../../src/admin/telemetry-queries.ts';
-import { niceBucket, stats } from '../../../src/admin/throughput-queries.ts';
+import type { RunDashboardData } from '../../../src/telemetry/telemetry-queries.ts';
+import { niceBucket, stats } from '../../../src/telemetry/throughput-queries.ts';
 
 const CANVASES = ['chart-estimates', 'chart-hitrate', 'chart-cycletime', 'chart-phases', 'chart-defects', 'chart-throughput'];
 const hostile = '</script><script>alert(1)</script><!-- \u2028';

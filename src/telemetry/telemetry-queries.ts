@@ -1,4 +1,4 @@
-import { SqliteTelemetryStore } from '../telemetry/sqlite-store.ts';
+import { openTelemetryStore } from './open-store.ts';
 import { estimateData, type EstimateData } from './estimate-queries.ts';
 import { costByPersona, defectFlow, timeInPhase, type DefectFlow, type PersonaCost, type PhaseTimeRow } from './phase-queries.ts';
 import { cycleStats, listRuns, runRow, type CycleStats, type ReadableStore, type RunListRow } from './run-queries.ts';
@@ -53,7 +53,7 @@ export function runDashboardData(db: ReadableStore, runId: string): RunDashboard
 
 /** Opens the database read-only for the length of `fn` (reports written after a run). */
 export function withReadOnlyStore<T>(dbPath: string, fn: (db: ReadableStore) => T): T {
-  const store = new SqliteTelemetryStore(dbPath, { readonly: true });
+  const store = openTelemetryStore(dbPath, { readonly: true });
   try {
     return fn(store);
   } finally {
