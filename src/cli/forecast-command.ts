@@ -29,7 +29,7 @@ export async function runForecastCommand(argv: string[], io: CommandIo): Promise
     io.stdout(HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw usageError('give exactly one scenario file', 'e.g. `npm run asp -- forecast scenarios/backlog-12-cycles.yaml --seeds 500 --by 40d`');
+  if (positionals.length !== 1) throw usageError('give exactly one scenario file', 'e.g. `npm run asp -- forecast scenarios/backlog-12-cycles.yaml --seeds 500 --by 34w`');
   const seeds = Number(values.seeds ?? 200);
   if (!Number.isInteger(seeds) || seeds < 2 || seeds > 100_000) throw usageError(`--seeds must be a whole number from 2 to 100000, got "${values.seeds}"`);
   const hoursPerDay = Number(values['hours-per-day'] ?? 8);

@@ -84,8 +84,8 @@ export function forecast(runs: readonly ForecastRun[], options: { hoursPerDay: n
   };
   if (options.byHours !== undefined) {
     const by = options.byHours;
-    // A run finishes by the deadline when its calendar ends by then with every task done.
-    const hits = runs.filter((r) => r.endHours <= by && r.done === r.tasks).length;
+    // A run finishes by the deadline when its plan's calendar ends by then (a task that failed is an outcome, counted in allDone).
+    const hits = runs.filter((r) => r.endHours <= by).length;
     result.by = { hours: by, days: by / hoursPerDay, probability: runs.length ? hits / runs.length : 0, interval: wilson(hits, runs.length) };
   }
   return result;
