@@ -17,8 +17,13 @@ const AGENTS: Record<string, ReferenceAgent> = { developer: referenceDeveloper, 
 export async function runAgentCommand(argv: string[], io: CommandIo): Promise<number> {
   const [name = '', ...args] = argv;
   const agent = AGENTS[name];
+  const usage = `usage: asp agent <${Object.keys(AGENTS).join('|')}> [--slip N]   (a reference command agent: one protocol request on stdin, one response on stdout)\n`;
+  if (name === '--help' || name === '-h') {
+    io.stdout(usage);
+    return 0;
+  }
   if (!agent) {
-    io.stderr(`usage: asp agent <${Object.keys(AGENTS).join('|')}> [--slip N]   (a reference command agent: one protocol request on stdin, one response on stdout)\n`);
+    io.stderr(usage);
     return 2;
   }
   let input = '';
