@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { DIST, ROOT, SRC, STAMP } from './dist-build.js';
+import { DIST, SRC, STAMP } from './dist-build.js';
 
 const started = new Date();
 let tsc;
