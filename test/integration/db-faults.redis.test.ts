@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../src/runner/simulate.ts';
-import { holdWriteLock, pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until } from '../support/fault-helpers.ts';
-import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { holdWriteLock, pacedScenario, readDb, runWithSteps, spawnAsp, until, referenceRun, resumeToReference, type Reference } from '../support/fault-helpers.ts';
+import { lastJson, TempRun } from '../support/temp-run.ts';
 
 /**
  * Database faults in the middle of a run, against a real SQLite file and the
@@ -27,30 +26,15 @@ afterEach(async () => {
   temp?.cleanup();
 });
 
-let ref: { digest: string; steps: number };
-const refDir = new TempRun();
+let ref: Reference;
 beforeAll(async () => {
-  const file = join(refDir.dir, 'reference.yaml');
-  writeFileSync(file, pacedScenario(0));
-  const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
-  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0) };
+  ref = await referenceRun();
 });
-afterAll(() => refDir.cleanup());
 
 function startPacedRun() {
   const file = join(temp.dir, 'paced.yaml');
   writeFileSync(file, pacedScenario(400));
   return spawnAsp(['simulate', file, '--json', ...temp.cliArgs()], BUSY_ENV);
-}
-
-async function resumeToReference(runId: string): Promise<void> {
-  const resumed = await runCli(['simulate', '--resume', runId, '--json', ...temp.cliArgs()]);
-  expect(resumed.stderr).toBe('');
-  expect(resumed.code).toBe(0);
-  expect(lastJson<{ digest: string }>(resumed.stdout).digest).toBe(ref.digest);
-  const keys = stepKeys(temp.dbPath, runId);
-  expect(keys).toHaveLength(ref.steps);
-  expect(new Set(keys).size).toBe(ref.steps);
 }
 
 function expectCleanResumableStop(stderr: string, runId: string): void {
@@ -86,7 +70,7 @@ describe('database faults mid-run', () => {
     expect(ended.code).toBe(3);
     await lock.release();
     expect(readDb(temp.dbPath, (db) => db.prepare("SELECT COUNT(*) AS n FROM tasks WHERE run_id = ? AND state = 'failed'").get(runId))).toEqual({ n: 0 });
-    await resumeToReference(runId);
+    await resumeToReference(temp, runId, ref);
   }, 300_000);
 
   it.runIf(process.getuid?.() === 0)('the database files made immutable (chattr +i): exit 3 naming the file, not SIGBUS; --resume finishes the run', async () => {
@@ -102,6 +86,6 @@ describe('database faults mid-run', () => {
     expect(ended.code).toBe(3);
     execFileSync('chattr', ['-i', ...immutable]);
     immutable = [];
-    await resumeToReference(runId);
+    await resumeToReference(temp, runId, ref);
   }, 300_000);
 });

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteTelemetryStore } from '../../src/telemetry/sqlite-store.ts';
-import { REPO, runCli, TempRun } from '../support/temp-run.ts';
+import { holdWriteLock } from '../support/fault-helpers.ts';
+import { runCli, TempRun } from '../support/temp-run.ts';
 
 let temp: TempRun | undefined;
-let holder: ChildProcess | undefined;
+let holder: { release: () => Promise<void> } | undefined;
 
 afterEach(async () => {
   await release();
@@ -15,37 +15,14 @@ afterEach(async () => {
   temp = undefined;
 });
 
-/**
- * Another process holding the database's write lock: `BEGIN EXCLUSIVE` in a
- * child, kept until the child is killed. `journal` chooses the file's mode
- * (WAL, as the engine makes it, or a rollback journal, where even readers wait).
- */
 async function holdLock(path: string, journal: 'wal' | 'delete'): Promise<void> {
-  const script = `
-    const Database = require('better-sqlite3');
-    const db = new Database(process.argv[1]);
-    db.pragma('journal_mode = ${journal}');
-    db.exec('CREATE TABLE IF NOT EXISTS other_app (x)');
-    db.exec('BEGIN EXCLUSIVE');
-    db.prepare('INSERT INTO other_app VALUES (1)').run();
-    process.stdout.write('locked\\n');
-    setInterval(() => undefined, 1000);
-  `;
-  const child = spawn(process.execPath, ['-e', script, path], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
-  holder = child;
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => c.toString().includes('locked') && resolve());
-    child.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
-  });
+  holder = await holdWriteLock(path, journal);
 }
 
 async function release(): Promise<void> {
-  const child = holder;
+  const h = holder;
   holder = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
+  await h?.release();
 }
 
 async function simulateAgainstLockedDb(t: TempRun) {

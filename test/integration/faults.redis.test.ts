@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { liveListeners } from '../../src/queue/listener-registry.ts';
 import { queueJobCounts } from '../../src/queue/bullmq-driver.ts';
 import { startPrivateRedis } from '../../src/runtime/private-redis.ts';
 import { simulate } from '../../src/runner/simulate.ts';
+import { pacedScenario, referenceRun, until, type Reference } from '../support/fault-helpers.ts';
 import { ASP, lastJson, REDIS_URL, REPO, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
@@ -18,36 +19,12 @@ let temp: TempRun;
 afterEach(() => temp?.cleanup());
 
 /** One uninterrupted run of the scenario: what every faulty run must end with. */
-let ref: { digest: string; steps: number; costUsd: number };
-const refDir = new TempRun();
+let ref: Reference;
 beforeAll(async () => {
-  const file = join(refDir.dir, 'reference.yaml');
-  writeFileSync(file, scenarioText(0));
-  const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
-  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0), costUsd: r.summary.totals.costUsd };
+  ref = await referenceRun();
 });
-afterAll(() => refDir.cleanup());
 const FAULT_TEST_MS = 300_000;
-
-const scenarioText = (pacingMs: number, extra = '') => `name: faults
-seed: 21
-workspace: none
-workflow: { pacingMs: ${pacingMs}, concurrency: 2, maxReviewRounds: 6${extra} }
-personas: { alex: { cost: { ai: true, tokensInPerMinute: 900, tokensOutPerMinute: 300, usdPer1kTokensIn: 0.003, usdPer1kTokensOut: 0.015 } } }
-cycles:
-  - generate: { count: 2, idPrefix: a, proxySize: { median: 120 } }
-  - generate: { count: 2, idPrefix: b, proxySize: { median: 120 } }
-`;
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const scenarioText = pacedScenario;
 
 /** Pids of the listener processes of a run (their environment names the run). */
 function listenerPids(runId: string): number[] {

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../src/runner/simulate.ts';
-import { pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until } from '../support/fault-helpers.ts';
-import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until, referenceRun, resumeToReference, type Reference } from '../support/fault-helpers.ts';
+import { TempRun } from '../support/temp-run.ts';
 
 /**
  * A listener killed again and again: after the restart cap the persona has no
@@ -14,15 +13,10 @@ import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
 let temp: TempRun;
 afterEach(() => temp?.cleanup());
 
-let ref: { digest: string; steps: number };
-const refDir = new TempRun();
+let ref: Reference;
 beforeAll(async () => {
-  const file = join(refDir.dir, 'reference.yaml');
-  writeFileSync(file, pacedScenario(0));
-  const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
-  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0) };
+  ref = await referenceRun();
 });
-afterAll(() => refDir.cleanup());
 
 /** The pid of a run's listener process, found by its environment. */
 function listenerPid(runId: string, listenerId: string): number | undefined {
@@ -63,12 +57,6 @@ describe('listener restart cap', () => {
     expect(states.filter((s) => s.state === 'failed')).toEqual([]);
     expect(stepKeys(temp.dbPath, runId).length).toBeLessThan(ref.steps);
 
-    const resumed = await runCli(['simulate', '--resume', runId, '--json', ...temp.cliArgs()]);
-    expect(resumed.stderr).toBe('');
-    expect(resumed.code).toBe(0);
-    expect(lastJson<{ digest: string }>(resumed.stdout).digest).toBe(ref.digest);
-    const keys = stepKeys(temp.dbPath, runId);
-    expect(keys).toHaveLength(ref.steps);
-    expect(new Set(keys).size).toBe(ref.steps);
+    await resumeToReference(temp, runId, ref);
   }, 400_000);
 });

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../src/runner/simulate.ts';
-import { pacedScenario, readDb, runWithSteps, until } from '../support/fault-helpers.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pacedScenario, readDb, referenceRun, runWithSteps, until } from '../support/fault-helpers.ts';
 import { lastJson, REDIS_URL, REPO, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
@@ -16,13 +15,9 @@ let temp: TempRun;
 afterEach(() => temp?.cleanup());
 
 let refDigest: string;
-const refDir = new TempRun();
 beforeAll(async () => {
-  const file = join(refDir.dir, 'reference.yaml');
-  writeFileSync(file, pacedScenario(0));
-  refDigest = (await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] })).digest;
+  refDigest = (await referenceRun()).digest;
 });
-afterAll(() => refDir.cleanup());
 
 /** Pids of processes whose command line or environment mentions `needle` (the test's temp folder). */
 function processesWith(needle: string, where: 'cmdline' | 'environ'): number[] {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pingRedis } from '../../src/queue/bullmq-driver.ts';
 import { simulate } from '../../src/runner/simulate.ts';
-import { pacedScenario, runWithSteps, stepKeys, until } from '../support/fault-helpers.ts';
-import { REDIS_URL, TempRun } from '../support/temp-run.ts';
+import { pacedScenario, runWithSteps, stepKeys, until, referenceRun } from '../support/fault-helpers.ts';
+import { TempRun } from '../support/temp-run.ts';
 
 /**
  * A Redis restart faster than the watchdog's check (kill -9 and start again
@@ -37,16 +37,11 @@ async function killServer(child: ChildProcess | undefined): Promise<void> {
 }
 
 let ref: { digest: string; steps: number };
-const refDir = new TempRun();
 beforeAll(async () => {
-  const file = join(refDir.dir, 'reference.yaml');
-  writeFileSync(file, pacedScenario(0));
-  const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
-  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0) };
+  ref = await referenceRun();
 });
 afterAll(async () => {
   await killServer(server);
-  refDir.cleanup();
   rmSync(redisDir, { recursive: true, force: true });
 });
 

@@ -2,10 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../src/runner/simulate.ts';
-import { pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until } from '../support/fault-helpers.ts';
-import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until, referenceRun } from '../support/fault-helpers.ts';
+import { lastJson, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
  * Runs own their lease: `--resume` of a run that is still executing is refused
@@ -16,14 +15,9 @@ let temp: TempRun;
 afterEach(() => temp?.cleanup());
 
 let ref: { digest: string; steps: number };
-const refDir = new TempRun();
 beforeAll(async () => {
-  const file = join(refDir.dir, 'reference.yaml');
-  writeFileSync(file, pacedScenario(0));
-  const r = await simulate({ scenarioFile: file, layout: refDir.layout, redisUrl: REDIS_URL, observers: [] });
-  ref = { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0) };
+  ref = await referenceRun();
 });
-afterAll(() => refDir.cleanup());
 
 function runRow(dbPath: string, runId: string) {
   return readDb(dbPath, (db) => db.prepare('SELECT status, digest FROM runs WHERE run_id = ?').get(runId) as { status: string; digest: string | null });

@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ASP, REDIS_URL, REPO } from './temp-run.ts';
+import { expect } from 'vitest';
+import { simulate } from '../../src/runner/simulate.ts';
+import { ASP, lastJson, REDIS_URL, REPO, runCli, TempRun } from './temp-run.ts';
 
 /** A paced scenario of two cycles of two tasks: long enough to hit mid-run, short enough for tests. */
 export const pacedScenario = (pacingMs: number, extra = '') => `name: durability
@@ -12,6 +16,25 @@ cycles:
   - generate: { count: 2, idPrefix: a, proxySize: { median: 120 } }
   - generate: { count: 2, idPrefix: b, proxySize: { median: 120 } }
 `;
+
+/** The undisturbed run of the paced scenario (no pacing): what every faulty run must end with. */
+export interface Reference {
+  digest: string;
+  steps: number;
+  costUsd: number;
+}
+
+export async function referenceRun(): Promise<Reference> {
+  const dir = new TempRun();
+  try {
+    const file = join(dir.dir, 'reference.yaml');
+    writeFileSync(file, pacedScenario(0));
+    const r = await simulate({ scenarioFile: file, layout: dir.layout, redisUrl: REDIS_URL, observers: [] });
+    return { digest: r.digest, steps: r.summary.tasks.reduce((s, t) => s + 3 + 2 * t.reviewRounds, 0), costUsd: r.summary.totals.costUsd };
+  } finally {
+    dir.cleanup();
+  }
+}
 
 export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -96,4 +119,15 @@ export async function holdWriteLock(path: string, journal: 'wal' | 'delete' = 'w
       await exited;
     },
   };
+}
+
+/** `asp simulate --resume <runId>` finishes the run with the reference digest, every step stored once. */
+export async function resumeToReference(temp: TempRun, runId: string, ref: Reference, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const resumed = await runCli(['simulate', '--resume', runId, '--json', ...temp.cliArgs()], env);
+  expect(resumed.stderr).toBe('');
+  expect(resumed.code).toBe(0);
+  expect(lastJson<{ digest: string }>(resumed.stdout).digest).toBe(ref.digest);
+  const keys = stepKeys(temp.dbPath, runId);
+  expect(keys).toHaveLength(ref.steps);
+  expect(new Set(keys).size).toBe(ref.steps);
 }
