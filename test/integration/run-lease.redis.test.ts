@@ -27,7 +27,8 @@ describe('run lease', () => {
   it('--resume of a run that is still running exits 2 naming host, pid and since; the running run finishes undisturbed', async () => {
     temp = new TempRun();
     const file = join(temp.dir, 'paced.yaml');
-    writeFileSync(file, pacedScenario(400));
+    // Slow enough that the run is still going when the second process (a tsx start, slow on a busy machine) asks.
+    writeFileSync(file, pacedScenario(1500));
     const original = spawnAsp(['simulate', file, '--json', ...temp.cliArgs()]);
     const runId = await until(() => runWithSteps(temp.dbPath, 3), 90_000, 'three stored steps');
     const before = stepKeys(temp.dbPath, runId).length;
