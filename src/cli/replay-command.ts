@@ -13,8 +13,9 @@ const HELP = `usage: asp replay <runs/<runId> | recording.ndjson> [options]
 Re-drives the run's task machines from its recording, with no Redis and no
 listeners, and checks every transition, every step request, each task digest
 and the outcome digest.
-  exit 0    the replay matches (a recording of an interrupted run that is
-            consistent as far as it goes matches too)
+  exit 0    the replay matches; a recording the run never finished (crashed or
+            killed: no footer) is replayed as far as it goes and reported
+            "incomplete" when everything recorded matches
   exit 1    it diverged: the first differing event is shown (task, step, round,
             expected vs actual, recording line)
   exit 2    the recording is truncated or corrupt (file and line are named)
@@ -88,6 +89,13 @@ export function renderReplay(r: ReplayReport): string {
   const head = `${r.runId} (${r.scenario}, seed ${r.seed})`;
   const out: string[] = [];
   const engines = r.recordedEngine === r.engine ? '' : ` (recorded with engine ${r.recordedEngine}, replayed with ${r.engine})`;
+  if (r.status === 'match' && r.incomplete) {
+    out.push(`✔ replay matches as far as the recording goes (incomplete): ${head}${engines}`);
+    out.push(`  the run stopped without finishing (no footer: it crashed or was killed) with ${plural(r.stalled, 'task')} waiting on a step in flight`);
+    out.push(`  ${plural(r.tasks, 'task')}, ${plural(r.events, 'event')}, ${plural(r.dispatches, 'step')} re-driven from ${r.file} in ${(r.ms / 1000).toFixed(2)} s: every recorded transition and step request matches`);
+    out.push(`  finish the run with \`npm run simulate -- --resume ${r.runId}\` for its outcome digest`);
+    return `${out.join('\n')}\n`;
+  }
   if (r.status === 'match') {
     out.push(`✔ replay matches: ${head}${engines}`);
     out.push(`  ${plural(r.tasks, 'task')}, ${plural(r.events, 'event')}, ${plural(r.dispatches, 'step')} re-driven from ${r.file} in ${(r.ms / 1000).toFixed(2)} s (no Redis, no listeners)`);

@@ -1,4 +1,4 @@
-import { INTERRUPTED, type StepTransport } from '../engine/step-transport.ts';
+import { INTERRUPTED, type StepTransport, type TransportContext } from '../engine/step-transport.ts';
 import { AspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
 import type { StepEnvelope, StepJob } from '../queue/job-schema.ts';
@@ -15,10 +15,26 @@ import { stepKey } from './recording-schema.ts';
  */
 export class RecordingTransport implements StepTransport {
   readonly kind = 'recording';
+  /** Recorded results and errors fed to the machines so far. */
+  delivered = 0;
+  /** Tasks waiting on a step the recording never got the result of (the run stopped with it in flight). */
+  readonly stalled = new Set<string>();
 
-  constructor(private readonly recording: Recording) {}
+  /**
+   * `onProgress` (a recording without a footer): a step with no recorded
+   * result waits, as it did when the run stopped, instead of failing its
+   * task; the caller ends the replay once the recording is used up.
+   */
+  constructor(
+    private readonly recording: Recording,
+    private readonly onProgress?: () => void,
+  ) {}
 
-  async start(): Promise<void> {}
+  private runSignal: AbortSignal | undefined;
+
+  async start(context: TransportContext): Promise<void> {
+    this.runSignal = context.signal;
+  }
 
   async deliver(_persona: PersonaName, _jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
     if (signal.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
@@ -28,10 +44,31 @@ export class RecordingTransport implements StepTransport {
     const error = task?.errors.get(key);
     // Both fail the task (never stop the run, as an infrastructure fault would): the recorded
     // outcome is reproduced, and a step the recorded run never ran is a divergence the replayer reports.
-    if (error?.error) throw new TeamStepFailure(error.error.message);
+    if (error?.error) {
+      this.fed();
+      throw new TeamStepFailure(error.error.message);
+    }
     const line = task?.results.get(key);
+    if (!line && this.onProgress) return this.stall(taskId, signal);
+    if (line) this.fed();
     if (!line) throw new TeamStepFailure(`replay: the recorded run has no result for task ${taskId} step ${step} round ${round}`);
     return { result: line.result, meta: line.meta } as StepEnvelope;
+  }
+
+  private fed(): void {
+    this.delivered++;
+    this.onProgress?.();
+  }
+
+  private stall(taskId: string, signal: AbortSignal): Promise<never> {
+    this.stalled.add(taskId);
+    // Waits until the replay ends (the run's signal) or the task's actor is stopped.
+    const waiting = new Promise<never>((_, reject) => {
+      const stop = () => reject(new AspError('STEP_FAILED', INTERRUPTED));
+      for (const s of [signal, this.runSignal]) s?.addEventListener('abort', stop, { once: true });
+    });
+    this.onProgress?.();
+    return waiting;
   }
 
   async close(): Promise<void> {}

@@ -6,7 +6,7 @@ import type { Scenario } from '../scenario/scenario-schema.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import type { TaskOutcome } from '../workflow/task-types.ts';
 import { describeEvent, eventRecord, requestDigest, sameEvent, type EventRecord } from './event-record.ts';
-import { finishedFooter, type Recording, type TaskRecording } from './recording-reader.ts';
+import type { Recording, TaskRecording } from './recording-reader.ts';
 import { stepKey, type HeaderLine } from './recording-schema.ts';
 import { RecordingTransport } from './recording-transport.ts';
 export interface Divergence {
@@ -30,6 +30,13 @@ export interface ReplayReport {
   recordedEngine: string;
   engine: string;
   status: 'match' | 'diverged';
+  /**
+   * The recording has no footer (the run crashed or was killed): it was
+   * replayed as far as it goes, and `stalled` tasks had a step in flight.
+   * There is no outcome digest to hold the replay against.
+   */
+  incomplete: boolean;
+  stalled: number;
   tasks: number;
   events: number;
   dispatches: number;
@@ -64,7 +71,8 @@ export function recordedScenario(header: HeaderLine): Scenario {
 export async function replayRecording(recording: Recording, now: () => number = Date.now): Promise<ReplayReport> {
   const started = now();
   const { header } = recording;
-  const footer = finishedFooter(recording);
+  const footer = recording.footer;
+  const incomplete = footer === undefined;
   const report: ReplayReport = {
     file: recording.file,
     runId: header.runId,
@@ -73,25 +81,32 @@ export async function replayRecording(recording: Recording, now: () => number = 
     recordedEngine: header.engineVersion,
     engine: ENGINE_VERSION,
     status: 'match',
+    incomplete,
+    stalled: 0,
     tasks: 0,
     events: 0,
     dispatches: 0,
     notRecorded: 0,
-    digest: { expected: footer.digest, actual: '' },
+    digest: { expected: footer?.digest ?? '', actual: '' },
     ms: 0,
   };
   const stop = new AbortController();
   const replayed = new Set<string>();
-  const checker = new ReplayChecker(recording, report, () => stop.abort());
+  // An incomplete recording ends the replay once every open task waits on a step it has no result for.
+  const transport: RecordingTransport = new RecordingTransport(recording, incomplete ? () => setImmediate(() => setImmediate(endWhenStalled)) : undefined);
+  const checker = new ReplayChecker(recording, report, () => stop.abort(), (taskId) => transport.stalled.has(taskId));
+  const endWhenStalled = () => {
+    if (!stop.signal.aborted && transport.stalled.size > 0 && checker.openTasks().every((t) => transport.stalled.has(t))) stop.abort();
+  };
   const ran = await runScenario({
     runId: header.runId,
     scenario: recordedScenario(header),
-    transport: new RecordingTransport(recording),
+    transport,
     observers: [checker],
     signal: stop.signal,
     // A recorded run that was interrupted never started some planned tasks.
     only: (taskId) => {
-      const recorded = recording.tasks.has(taskId) || footer.tasks[taskId] !== undefined;
+      const recorded = recording.tasks.has(taskId) || footer?.tasks[taskId] !== undefined;
       if (recorded) replayed.add(taskId);
       else report.notRecorded++;
       return recorded;
@@ -103,12 +118,14 @@ export async function replayRecording(recording: Recording, now: () => number = 
     report.ms = now() - started;
     return report;
   };
+  if (incomplete) checker.finishOpenTasks(transport.stalled);
   if (checker.divergence) return finish(checker.divergence);
-  for (const taskId of [...recording.tasks.keys(), ...Object.keys(footer.tasks)]) {
+  for (const taskId of [...recording.tasks.keys(), ...Object.keys(footer?.tasks ?? {})]) {
     if (replayed.has(taskId)) continue;
-    const line = recording.tasks.get(taskId)?.events[0]?.line ?? footer.line;
+    const line = recording.tasks.get(taskId)?.events[0]?.line ?? footer?.line ?? recording.lineCount;
     return finish({ kind: 'unknown-task', line, taskId, expected: `task ${taskId} (recorded)`, actual: 'no such task in the recorded scenario plan' });
   }
+  if (!footer) return finish();
   if (ran.digest !== footer.digest) return finish({ kind: 'outcome-digest', line: footer.line, expected: footer.digest, actual: ran.digest });
   return finish();
 }
@@ -123,6 +140,7 @@ class ReplayChecker implements RunObserver {
     private readonly recording: Recording,
     private readonly report: ReplayReport,
     private readonly stop: () => void,
+    private readonly stalled: (taskId: string) => boolean = () => false,
   ) {}
 
   private sink(taskId: string): TaskSink {
@@ -143,11 +161,31 @@ class ReplayChecker implements RunObserver {
   taskFinished(outcome: TaskOutcome): void {
     const sink = this.sink(outcome.taskId);
     this.sinks.delete(outcome.taskId);
-    this.report.tasks++;
+    // A task stopped on a step in flight when an incomplete replay ended is not a finished task.
+    if (this.stalled(outcome.taskId)) this.report.stalled++;
+    else this.report.tasks++;
     this.report.events += sink.events.length;
     this.report.dispatches += sink.dispatches.length;
     const d = compareTask(outcome.taskId, this.recording.tasks.get(outcome.taskId), sink, outcome, this.recording);
     if (d) this.found.push(d);
+  }
+
+  /** Tasks that started and have not finished. */
+  openTasks(): string[] {
+    return [...this.sinks.keys()];
+  }
+
+  /** After an incomplete replay: holds the tasks left waiting against what was recorded of them. */
+  finishOpenTasks(stalled: ReadonlySet<string>): void {
+    for (const [taskId, sink] of this.sinks) {
+      this.report.stalled += stalled.has(taskId) ? 1 : 0;
+      this.report.events += sink.events.length;
+      this.report.dispatches += sink.dispatches.length;
+      const d = compareSteps(taskId, this.recording.tasks.get(taskId), sink, this.recording);
+      if (d) this.found.push(d);
+    }
+    this.sinks.clear();
+    this.cycleFinished();
   }
 
   cycleFinished(): void {
@@ -159,15 +197,33 @@ class ReplayChecker implements RunObserver {
 }
 
 function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, outcome: TaskOutcome, recording: Recording): Divergence | undefined {
+  const steps = compareSteps(taskId, recorded, sink, recording);
+  if (steps || !recording.footer) return steps;
+  const expected = recording.footer.tasks[taskId];
+  const actual = taskDigest(outcome);
+  if (expected !== actual) {
+    return { kind: 'task-digest', line: recording.footer.line, taskId, expected: expected ?? '(the recorded run did not finish this task)', actual };
+  }
+  return undefined;
+}
+
+/**
+ * The task's transitions and step requests against the recorded ones. With
+ * no footer the recording stops wherever the run stopped, so what was
+ * recorded must be where the replay began: the replay may go further.
+ */
+function compareSteps(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, recording: Recording): Divergence | undefined {
   const events = recorded?.events ?? [];
   const dispatches = recorded?.dispatches ?? [];
-  const lastLine = recorded?.lastLine ?? finishedFooter(recording).line;
+  const lastLine = recorded?.lastLine ?? recording.footer?.line ?? recording.lineCount;
+  const prefix = recording.footer === undefined;
   const candidates: Divergence[] = [];
 
   for (let i = 0; i < Math.max(events.length, sink.events.length); i++) {
     const r = events[i];
     const a = sink.events[i];
     if (r && a && sameEvent(r, a)) continue;
+    if (prefix && !r) break;
     const at = r ? { step: r.step, round: r.stepRound } : {};
     const resultLine = r ? recorded?.results.get(stepKey(r.step, r.stepRound))?.line : undefined;
     candidates.push({
@@ -185,6 +241,7 @@ function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: 
     const r = dispatches[i];
     const a = sink.dispatches[i];
     if (r && a && r.step === a.step && r.round === a.round && r.request === a.request) continue;
+    if (prefix && !r) break;
     candidates.push({
       kind: 'request',
       line: r?.line ?? lastLine,
@@ -195,12 +252,5 @@ function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: 
     });
     break;
   }
-  if (candidates.length > 0) return candidates.reduce((x, y) => (y.line < x.line ? y : x));
-
-  const expected = finishedFooter(recording).tasks[taskId];
-  const actual = taskDigest(outcome);
-  if (expected !== actual) {
-    return { kind: 'task-digest', line: finishedFooter(recording).line, taskId, expected: expected ?? '(the recorded run did not finish this task)', actual };
-  }
-  return undefined;
+  return candidates.length > 0 ? candidates.reduce((x, y) => (y.line < x.line ? y : x)) : undefined;
 }

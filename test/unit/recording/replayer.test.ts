@@ -126,3 +126,48 @@ describe('replay of an in-process recording', () => {
     expect(report.digest.actual).toBe(run.digest);
   });
 });
+
+/** The recording of `file` cut after its first `keep` lines, as a run killed mid-way leaves it (plain, no footer). */
+function cutRecording(file: string, keep: number, out: string): string[] {
+  const lines = gunzipSync(readFileSync(file)).toString('utf8').trimEnd().split('\n').slice(0, keep);
+  expect(lines.some((l) => JSON.parse(l).kind === 'footer')).toBe(false);
+  writeFileSync(out, `${lines.join('\n')}\n`);
+  return lines;
+}
+
+describe('replay of a run that never finished (no footer)', () => {
+  it('replays as far as the recording goes, says "incomplete" and exits 0', async () => {
+    const run = await inlineRun(SMALL_SCENARIO, dir);
+    const total = gunzipSync(readFileSync(run.file)).toString('utf8').trimEnd().split('\n').length;
+    const cut = join(dir, 'cut.ndjson');
+    // Cut where a step was dispatched and its result never came back.
+    const lines = gunzipSync(readFileSync(run.file)).toString('utf8').trimEnd().split('\n');
+    const lastDispatch = lines.findLastIndex((l, i) => i < total * 0.6 && JSON.parse(l).kind === 'dispatch');
+    cutRecording(run.file, lastDispatch + 1, cut);
+    const report = await replayRecording(await readRecording(cut));
+    expect(report).toMatchObject({ status: 'match', incomplete: true });
+    expect(report.stalled).toBeGreaterThanOrEqual(1);
+    expect(report.tasks + report.stalled).toBeGreaterThanOrEqual(1);
+    const { out, io: cli } = io();
+    expect(await main(['replay', cut], cli)).toBe(0);
+    expect(out.stdout).toContain('incomplete');
+    expect(out.stdout).toContain(`--resume ${run.runId}`);
+  }, 30_000);
+
+  it('still finds a tampered line before the cut', async () => {
+    const run = await inlineRun(SMALL_SCENARIO, dir);
+    const total = gunzipSync(readFileSync(run.file)).toString('utf8').trimEnd().split('\n').length;
+    const cut = join(dir, 'cut.ndjson');
+    cutRecording(run.file, total - 2, cut);
+    editLine(
+      cut,
+      (l) => l.kind === 'result' && l.step === 'review' && l.taskId === 'alpha',
+      (l) => void (l.result.verdict = l.result.verdict === 'approved' ? 'changes_requested' : 'approved'),
+    );
+    const report = await replayRecording(await readRecording(cut));
+    expect(report.status).toBe('diverged');
+    expect(report.divergence).toMatchObject({ taskId: 'alpha' });
+    const { io: cli } = io();
+    expect(await main(['replay', cut], cli)).toBe(1);
+  }, 30_000);
+});
