@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +28,9 @@ let redis: RedisHandle;
 const dirs: string[] = [];
 const runtimes: DockerRuntime[] = [];
 
-function tempDir(name: string): string {
+function tempDir(name: string, mode?: number): string {
   const dir = mkdtempSync(join(tmpdir(), `asp-docker-${name}-`));
+  if (mode !== undefined) chmodSync(dir, mode);
   dirs.push(dir);
   return dir;
 }
@@ -48,7 +49,8 @@ function startOptions(personas: readonly PersonaName[], extra: Partial<RuntimeSt
     personas,
     listenersPerPersona: 1,
     concurrency: 1,
-    workspaceRoot: tempDir('ws'),
+    // A workspaces folder as `mkdir` makes it (0755): the runtime hands only the run's own folder to the container user.
+    workspaceRoot: tempDir('ws', 0o755),
     runDir: tempDir('run'),
     readyTimeoutMs: 120_000,
     ...extra,
@@ -129,8 +131,9 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
       expect(gitName.stdout.trim()).toBe(PERSONA_IDENTITIES[listener.persona].gitName);
       const gitEmail = await client.exec(id, ['git', 'config', '--global', 'user.email']);
       expect(gitEmail.stdout.trim()).toBe(PERSONA_IDENTITIES[listener.persona].gitEmail);
-      // The workspace root of the host is the container's /app/workspaces, writable by the persona.
-      const probe = `probe-${listener.persona}.txt`;
+      // The workspace root of the host is the container's /app/workspaces; the run's own folder is writable by the persona
+      // (only that folder is handed to UID 1000, never the root or other runs' folders).
+      const probe = `${options.runId}/probe-${listener.persona}.txt`;
       const write = await client.exec(id, ['sh', '-c', `echo ${listener.persona} > /app/workspaces/${probe}`]);
       expect(write.exitCode).toBe(0);
       expect(statSync(join(options.workspaceRoot, probe)).uid).toBe(1000);
