@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -246,11 +247,11 @@ describe('asp replay exit codes', () => {
     const run = await runCli(['simulate', write('paced.yaml', scenario(['tasks.total == 2'], ', pacingMs: 200')), '--json', ...temp.cliArgs()]);
     expect(run.code, run.stderr).toBe(0);
     const runDir = join(temp.runsDir, lastJson<{ runId: string }>(run.stdout).runId);
-    const recording = join(runDir, 'recording.ndjson');
+    const recording = join(runDir, 'recording.ndjson.gz'); // a finished run's recording is gzipped
 
     expect((await runCli(['replay', runDir])).code).toBe(0);
 
-    const lines = readFileSync(recording, 'utf8').split('\n');
+    const lines = gunzipSync(readFileSync(recording)).toString('utf8').split('\n');
     const diverged = join(temp.dir, 'diverged.ndjson');
     // Sarah's first review is recorded as approved: the machines take another path than the recording.
     const review = lines.findIndex((l) => l.includes('"kind":"result"') && l.includes('"step":"review"'));
