@@ -31,7 +31,7 @@ describe('asp load (real Redis, listeners and SQLite)', () => {
       '--threshold', 'throughput.tasks_per_s>1000000',
     ]);
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toContain('1 threshold(s) not met: throughput.tasks_per_s>1000000');
+    expect(result.stderr).toContain('load: 1 of 3 thresholds failed: throughput.tasks_per_s>1000000');
     const report = lastJson<LoadJson>(result.stdout);
 
     const m = report.metrics;
