@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasCommandAgent } from '../../src/agents/agent-team.ts';
 import { Recorder } from '../../src/recording/recorder.ts';
-import { readRecording } from '../../src/recording/recording-reader.ts';
+import { readRecording, recordingPath } from '../../src/recording/recording-reader.ts';
 import { replayRecording } from '../../src/recording/replayer.ts';
 import { simulate } from '../../src/runner/simulate.ts';
 import { loadScenarioFile } from '../../src/scenario/scenario-loader.ts';
@@ -44,7 +44,7 @@ describe('the same digest on every transport', () => {
       if (queue.summary.deterministic) expect(inline.digest).toBe(queue.digest);
       else expect(inline.summary.deterministic).toBe(false);
 
-      const replay = await replayRecording(await readRecording(queue.layout.recordingFile));
+      const replay = await replayRecording(await readRecording(recordingPath(queue.layout.runDir)));
       expect(replay.divergence).toBeUndefined();
       expect(replay.digest).toEqual({ expected: queue.digest, actual: queue.digest });
 
