@@ -50,7 +50,7 @@ describe.skipIf(!docker.available)('docker/build-image.sh --offline', () => {
     const { code, lines } = await runIn(IMAGE, [
       'sh',
       '-c',
-      'id -u; id -g; echo "home=$HOME"; echo "in=$ASP_IN_CONTAINER"; node --version; git --version; ls -A /app; ls /app/node_modules | grep -cx -e bullmq -e tsx -e better-sqlite3 -e zod; git config --global user.name',
+      'id -u; id -g; echo "home=$HOME"; echo "in=$ASP_IN_CONTAINER"; node --version; git --version; ls -A /app; ls /app/node_modules | grep -cx -e bullmq -e better-sqlite3 -e zod; ls /app/node_modules | grep -cx tsx; git config --global user.name',
     ], { GIT_AUTHOR_NAME: 'Alex Dev', GIT_AUTHOR_EMAIL: 'alex@example.com' });
     expect(code).toBe(0);
     const [uid, gid, home, inContainer, nodeVersion, gitVersion, ...rest] = lines;
@@ -60,10 +60,12 @@ describe.skipIf(!docker.available)('docker/build-image.sh --offline', () => {
     expect(inContainer).toBe('in=true');
     expect(nodeVersion).toMatch(/^v20\./);
     expect(gitVersion).toMatch(/^git version /);
-    // /app holds the engine and nothing of the repository's data, tests, git or secrets.
-    const appEntries = rest.slice(0, -2);
-    expect(appEntries.sort()).toEqual(['data', 'docker', 'node_modules', 'package-lock.json', 'package.json', 'src', 'workspaces']);
-    expect(rest.at(-2)).toBe('4');
+    // /app holds the compiled engine (dist/, no sources) and nothing of the repository's data, tests, git or secrets.
+    const appEntries = rest.slice(0, -3);
+    expect(appEntries.sort()).toEqual(['data', 'dist', 'docker', 'node_modules', 'package-lock.json', 'package.json', 'workspaces']);
+    // Production dependencies only: the engine's drivers are there, tsx (a dev dependency) is not.
+    expect(rest.at(-3)).toBe('3');
+    expect(rest.at(-2)).toBe('0');
     // The entrypoint set the persona's git identity from GIT_AUTHOR_NAME.
     expect(rest.at(-1)).toBe('Alex Dev');
   }, 900_000);
