@@ -55,18 +55,21 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'bullmq', message: 'only src/queue/bullmq-driver.ts talks to BullMQ' },
-            { name: 'ioredis', message: 'only src/queue/bullmq-driver.ts talks to Redis' },
+            { name: 'bullmq', message: 'only the driver (src/queue/bullmq-driver.ts and src/queue/bullmq/) talks to BullMQ' },
+            { name: 'ioredis', message: 'only the driver (src/queue/bullmq-driver.ts and src/queue/bullmq/) talks to Redis' },
             { name: 'better-sqlite3', message: 'only src/telemetry/sqlite-store.ts opens SQLite' },
             { name: 'dockerode', message: 'only the docker client module talks to Docker' },
           ],
-          patterns: [{ group: ['**/telemetry/sqlite-store.ts', '!./sqlite-store.ts'], message: 'open the telemetry store with openTelemetryStore (telemetry/open-store.ts)' }],
+          patterns: [
+            { group: ['**/telemetry/sqlite-store.ts', '!./sqlite-store.ts'], message: 'open the telemetry store with openTelemetryStore (telemetry/open-store.ts)' },
+            { group: ['**/queue/bullmq/*'], message: 'import the Redis/BullMQ driver from queue/bullmq-driver.ts' },
+          ],
         },
       ],
     },
   },
   {
-    files: ['src/queue/bullmq-driver.ts', 'src/telemetry/sqlite-store.ts', 'src/runtime/docker-client.ts', 'test/**'],
+    files: ['src/queue/bullmq-driver.ts', 'src/queue/bullmq/**', 'src/telemetry/sqlite-store.ts', 'src/runtime/docker-client.ts', 'test/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
   // SQL stays in src/telemetry/: everyone else uses the store's named reads.

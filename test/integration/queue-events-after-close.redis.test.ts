@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { StepQueue } from '../../src/queue/bullmq-driver.ts';
+import { StepQueue, WorkQueue, type JobEvents } from '../../src/queue/bullmq-driver.ts';
 import { REDIS_URL } from '../support/temp-run.ts';
 
-describe('StepQueue after close (real Redis)', () => {
+/** Both producers of the driver hear their jobs' outcomes through QueueEvents. */
+const producers: Record<string, (handlers: JobEvents) => StepQueue | WorkQueue> = {
+  StepQueue: (handlers) => new StepQueue({ redisUrl: REDIS_URL, prefix: `asp-test-${randomUUID()}`, persona: 'alex' }, handlers),
+  WorkQueue: (handlers) => new WorkQueue({ redisUrl: REDIS_URL, prefix: `asp-test-${randomUUID()}`, name: 'runs' }, handlers),
+};
+
+describe.each(Object.keys(producers))('%s after close (real Redis)', (name) => {
   it('a `failed` event that arrives after close is dropped, not an unhandled rejection that kills the runner', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     const failed: string[] = [];
     try {
-      const queue = new StepQueue({ redisUrl: REDIS_URL, prefix: `asp-test-${randomUUID()}`, persona: 'alex' }, { onCompleted: () => undefined, onFailed: (id) => failed.push(id) });
+      const queue = producers[name]!({ onCompleted: () => undefined, onFailed: (id) => failed.push(id) });
       await queue.ready();
       // The event stream of the real QueueEvents delivers late: a job's failure read after the queue closed.
       const events = (queue as unknown as { events: EventEmitter }).events;
