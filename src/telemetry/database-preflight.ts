@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AspError } from '../errors.ts';
+import { databaseFiles, unwritableDatabaseFile } from './database-files.ts';
 
 /**
  * Checks, before a run writes anything, that the telemetry database can be
@@ -20,15 +21,9 @@ export function checkDatabaseWritable(dbPath: string): void {
       hint: 'make the file and its folder writable (chmod u+w, chattr -i, a read-write mount), or pass another database with --db / ASP_DB',
     });
   };
-  for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
-    if (!existsSync(file)) continue;
-    if (!statSync(file).isFile()) fail(`${file} is not a regular file`);
-    try {
-      closeSync(openSync(file, 'r+'));
-    } catch (err) {
-      fail(`${file} is read-only`, err);
-    }
-  }
+  for (const file of databaseFiles(dbPath)) if (existsSync(file) && !statSync(file).isFile()) fail(`${file} is not a regular file`);
+  const denied = unwritableDatabaseFile(dbPath);
+  if (denied) fail(`${denied.file} is read-only`, denied.err);
   // The nearest existing folder must accept new files (the database, its -wal and -shm).
   let dir = dirname(dbPath);
   while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);

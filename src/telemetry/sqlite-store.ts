@@ -1,11 +1,13 @@
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SIMULATED_ACTOR } from '../agents/agent-team.ts';
 import { AspError } from '../errors.ts';
 import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
 import type { Defect, TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+import { unwritableDatabaseFile } from './database-files.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
+import { envInt, isBusy, lockedError, sleepSync, writeError } from './sqlite-write-faults.ts';
 import type { ExperimentRecord, ExperimentRunRecord, MigrationReport, RunLeaseRow, RunRecord, StepRecord, StoredRun, StoredStep, TaskRow, TelemetryStore } from './telemetry-store.ts';
 
 /** The only module that imports better-sqlite3. WAL mode, versioned migrations. */
@@ -293,8 +295,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   /** True when a write transaction can start (the file and its folder are writable and not locked for long). */
   writable(): boolean {
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.db.exec('ROLLBACK');
+      this.assertWritable();
       return true;
     } catch {
       return false;
@@ -345,26 +346,13 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   private assertFilesWritable(): void {
-    const denied = this.unwritableFile();
+    const denied = unwritableDatabaseFile(this.path);
     if (!denied) return;
     throw new AspError('DATABASE', `the telemetry database ${this.path} is no longer writable (${denied.code} on ${denied.file}: read-only or immutable); the run stopped before writing to it`, {
       cause: denied.err,
       exitCode: 3,
       hint: 'make the files writable again (chattr -i / chmod u+w on the database and its -wal and -shm files), then resume the run (npm run simulate -- --resume <runId>)',
     });
-  }
-
-  /** The first of the database's files this process may no longer write (undefined: all writable or absent). */
-  private unwritableFile(): { file: string; code: string; err: unknown } | undefined {
-    for (const file of [this.path, `${this.path}-wal`, `${this.path}-shm`]) {
-      try {
-        accessSync(file, constants.W_OK);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        if (code !== 'ENOENT') return { file, code, err };
-      }
-    }
-    return undefined;
   }
 
   /** Read-only SQL for reports and tests. */
@@ -385,7 +373,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (!this.readonly && this.unwritableFile()) {
+    if (!this.readonly && unwritableDatabaseFile(this.path)) {
       // Closing checkpoints the WAL through the shared-memory mapping of a file that can no
       // longer be written, which the kernel answers with SIGBUS. Left open; the process ends
       // through process.exit, which does not close it either.
@@ -394,42 +382,4 @@ export class SqliteTelemetryStore implements TelemetryStore {
     }
     this.db.close();
   }
-}
-
-/** A whole number ≥ 0 from the environment (ASP_DB_BUSY_TIMEOUT_MS, ASP_DB_BUSY_RETRIES), else undefined. */
-function envInt(name: string): number | undefined {
-  const raw = process.env[name];
-  const n = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function writeError(path: string, err: unknown, waitedMs: number, attempts: number): AspError {
-  const hint = 'then resume the run (npm run simulate -- --resume <runId>); the steps not written are run again';
-  if (waitedMs > 0) {
-    return new AspError('DATABASE', `the telemetry database ${path} stayed locked by another process (${attempts} tries over ${Math.round(waitedMs / 1000)} s or more)`, {
-      cause: err,
-      exitCode: 3,
-      hint: `stop the process holding the lock (another writer, or a sqlite3 shell with an open transaction), ${hint}. ASP_DB_BUSY_TIMEOUT_MS and ASP_DB_BUSY_RETRIES set how long to wait`,
-    });
-  }
-  return new AspError('DATABASE', `cannot write to the telemetry database ${path}: ${(err as Error).message}`, { cause: err, exitCode: 3, hint: `check the file, its -wal and -shm files and the disk, ${hint}` });
-}
-
-function lockedError(path: string, waitedMs: number, cause: unknown): AspError {
-  return new AspError('DATABASE', `the telemetry database ${path} is locked by another process (waited ${waitedMs} ms for its write lock); nothing was written`, {
-    cause,
-    exitCode: 2,
-    hint:
-      'wait for the other process to finish or stop it (another `asp simulate` or `asp admin migrate` on the same file, or a sqlite3 shell with an open transaction), then run again; ' +
-      'or pass another database with --db. ASP_DB_BUSY_TIMEOUT_MS sets how long to wait (default 5000)',
-  });
 }
