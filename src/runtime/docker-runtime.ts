@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AspError, errorMessage, isAspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
-import { waitForListeners } from '../queue/listener-registry.ts';
 import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-runtime.ts';
 import { DockerClient } from './docker-client.ts';
 import { ensureImage } from './docker-image-builder.ts';
@@ -13,7 +12,6 @@ import {
   CONTAINER_REDIS_URL_FILE,
   CONTAINER_WORKSPACE_ROOT,
   containerName,
-  DEFAULT_IMAGE,
   LABEL_LISTENER_ID,
   LABEL_MANAGED,
   LABEL_OWNER_HOST,
@@ -26,116 +24,11 @@ import {
   stageRedisUrlFiles,
 } from './docker-listener-spec.ts';
 import { markRunClosed, markRunOpen, reapOrphans } from './docker-reaper.ts';
+import { resolveOptions, type DockerRuntimeOptions, type ResolvedOptions } from './docker-runtime-options.ts';
+import { parseListenerLine } from './listener-log-line.ts';
 import { reclaimRunWorkspace } from './workspace-ownership.ts';
 
-/**
- * Runs each persona listener in its own container of asp-platform:latest:
- * host networking (the listeners reach Redis on 127.0.0.1 like the host does),
- * the persona's identity in the environment, the host's workspace root
- * bind-mounted at /app/workspaces, a non-root user (1000 by default).
- *
- * Every container is labelled asp.managed=true, asp.run-id, asp.persona and its
- * owner (host, pid). At start, containers left by crashed runs are removed
- * (the reaper); close(), a failed start, an abort signal and SIGINT/SIGTERM
- * stop and remove this run's containers.
- */
-
-export interface ReadyWaitOptions {
-  redisUrl: string;
-  prefix: string;
-  personas: readonly PersonaName[];
-  perPersona: number;
-  timeoutMs: number;
-  signal: AbortSignal;
-  /** A reason when a listener died, else null. */
-  isAlive: () => string | null;
-}
-export type ReadyWaiter = (options: ReadyWaitOptions) => Promise<void>;
-
-/** Public options; every field is optional (defaults in brackets). */
-export interface DockerRuntimeOptions {
-  /** Image to run [ASP_DOCKER_IMAGE or asp-platform:latest]. */
-  image?: string;
-  /** 'auto' builds the image when missing or stale (docker/build-image.sh); 'never' uses it as is ['auto']. */
-  build?: 'auto' | 'never';
-  /** Build from the registry-free base [undefined: the build script detects it; ASP_OFFLINE=1 means true]. */
-  offline?: boolean;
-  /** Container user "uid:gid" [1000:1000; a non-root host user other than 1000 gets its own uid:gid]. */
-  user?: string;
-  /** Seconds between SIGTERM and SIGKILL when stopping a container [10]. */
-  stopGraceSeconds?: number;
-  /** Restarts of a listener that dies after it was ready [3]. */
-  maxRestarts?: number;
-  /** Remove containers of crashed runs at start [true]. */
-  reapOrphans?: boolean;
-  /** Stop and remove the containers on SIGINT/SIGTERM, then let the signal go on [true]. */
-  handleSignals?: boolean;
-  /** The listener command [node dist/cli/entry.js listen --persona <p>]. */
-  command?: (persona: PersonaName, listenerId: string) => string[];
-  /** Readiness check [waitForListeners: Redis heartbeats]. */
-  waitReady?: ReadyWaiter;
-  client?: DockerClient;
-  /** Progress lines (image build, reaped orphans) [dropped]. */
-  onProgress?: (line: string) => void;
-}
-
-interface ResolvedOptions {
-  image: string;
-  build: 'auto' | 'never';
-  offline: boolean | undefined;
-  user: string;
-  stopGraceSeconds: number;
-  maxRestarts: number;
-  reapOrphans: boolean;
-  handleSignals: boolean;
-  command: (persona: PersonaName, listenerId: string) => string[];
-  waitReady: ReadyWaiter;
-  onProgress: (line: string) => void;
-}
-
-function defaultUser(): string {
-  const uid = process.getuid?.();
-  const gid = process.getgid?.();
-  if (uid === undefined || gid === undefined || uid === 0 || uid === 1000) return '1000:1000';
-  return `${uid}:${gid}`;
-}
-
-function resolveOptions(o: DockerRuntimeOptions): ResolvedOptions {
-  return {
-    image: o.image ?? process.env.ASP_DOCKER_IMAGE ?? DEFAULT_IMAGE,
-    build: o.build ?? 'auto',
-    offline: o.offline ?? (process.env.ASP_OFFLINE === '1' ? true : undefined),
-    user: o.user ?? defaultUser(),
-    stopGraceSeconds: o.stopGraceSeconds ?? 10,
-    maxRestarts: o.maxRestarts ?? 3,
-    reapOrphans: o.reapOrphans ?? true,
-    handleSignals: o.handleSignals ?? true,
-    command: o.command ?? ((persona) => ['node', 'dist/cli/entry.js', 'listen', '--persona', persona]),
-    waitReady:
-      o.waitReady ??
-      (async (w) => {
-        await waitForListeners(w.redisUrl, w.prefix, w.personas, w.perPersona, {
-          timeoutMs: w.timeoutMs,
-          signal: w.signal,
-          isAlive: w.isAlive,
-        });
-      }),
-    onProgress: o.onProgress ?? (() => undefined),
-  };
-}
-
-
-function parseLine(line: string): Record<string, unknown> | string {
-  if (line.startsWith('{')) {
-    try {
-      const value: unknown = JSON.parse(line);
-      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-    } catch {
-      // not JSON: passed on as text
-    }
-  }
-  return line;
-}
+export type { DockerRuntimeOptions, ReadyWaiter, ReadyWaitOptions } from './docker-runtime-options.ts';
 
 interface Slot {
   persona: PersonaName;
@@ -151,6 +44,17 @@ interface Slot {
 
 const TAIL_LINES = 20;
 
+/**
+ * Runs each persona listener in its own container of asp-platform:latest:
+ * host networking (the listeners reach Redis on 127.0.0.1 like the host does),
+ * the persona's identity in the environment, the host's workspace root
+ * bind-mounted at /app/workspaces, a non-root user (1000 by default).
+ *
+ * Every container is labelled asp.managed=true, asp.run-id, asp.persona and its
+ * owner (host, pid). At start, containers left by crashed runs are removed
+ * (the reaper); close(), a failed start, an abort signal and SIGINT/SIGTERM
+ * stop and remove this run's containers.
+ */
 export class DockerRuntime implements AgentRuntime {
   readonly kind = 'docker' as const;
   private readonly options: ResolvedOptions;
@@ -322,7 +226,7 @@ export class DockerRuntime implements AgentRuntime {
     const logs = await this.client.followLogs(containerId, (_stream, line) => {
       slot.tail.push(line);
       if (slot.tail.length > TAIL_LINES) slot.tail.shift();
-      o.onLog?.(persona, parseLine(line));
+      o.onLog?.(persona, parseListenerLine(line));
     });
     slot.stopLogs = logs.stop;
     void this.client

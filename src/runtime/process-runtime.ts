@@ -7,6 +7,7 @@ import { waitForListeners } from '../queue/listener-registry.ts';
 import { configureGitIdentity } from '../workspace/git-workspace.ts';
 import type { AgentRuntime, ListenerInfo, RuntimeStartOptions } from './agent-runtime.ts';
 import { planListenerIdentities, prepareListenerFiles, type ListenerIdentities } from './listener-identity.ts';
+import { parseListenerLine } from './listener-log-line.ts';
 import { reclaimRunWorkspace } from './workspace-ownership.ts';
 
 const GRACE_MS = 10_000;
@@ -101,7 +102,7 @@ export class ProcessRuntime implements AgentRuntime {
         const line = buffer.rest.slice(0, nl);
         buffer.rest = buffer.rest.slice(nl + 1);
         if (line.trim() === '') continue;
-        options.onLog?.(slot.persona, parseLine(line));
+        options.onLog?.(slot.persona, parseListenerLine(line));
       }
     };
     const out = { rest: '' };
@@ -161,14 +162,5 @@ export class ProcessRuntime implements AgentRuntime {
       if (this.identities?.separate && this.options) await reclaimRunWorkspace(this.options.workspaceRoot, this.options.runId).catch(() => undefined);
     })();
     return this.closing;
-  }
-}
-
-function parseLine(line: string): Record<string, unknown> | string {
-  if (!line.startsWith('{')) return line;
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return line;
   }
 }
