@@ -16,12 +16,39 @@ export function canonicalJson(value: unknown, cache?: WeakMap<readonly unknown[]
 }
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+const isIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
 
+/** The keys in JSON.stringify order of a rebuilt sorted object: code-unit order, array indices first in numeric order. */
 function sortedKeys(record: Record<string, unknown>): string[] {
-  const keys = Object.keys(record).sort();
-  if (!keys.some((k) => ARRAY_INDEX.test(k) && Number(k) < 4294967295)) return keys;
-  const index = keys.filter((k) => ARRAY_INDEX.test(k) && Number(k) < 4294967295).sort((a, b) => Number(a) - Number(b));
-  return [...index, ...keys.filter((k) => !(ARRAY_INDEX.test(k) && Number(k) < 4294967295))];
+  const keys = Object.keys(record);
+  // Insertion sort in code-unit order (what Array.prototype.sort does): objects here have few keys.
+  let digit = false;
+  for (let i = 0; i < keys.length; i++) {
+    const x = keys[i] as string;
+    const c = x.charCodeAt(0);
+    if (c >= 48 && c <= 57) digit = true;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > x) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = x;
+  }
+  // Only a key starting with a digit can be an array index (the common case has none).
+  if (!digit || !keys.some(isIndex)) return keys;
+  const index = keys.filter(isIndex).sort((x, y) => Number(x) - Number(y));
+  return [...index, ...keys.filter((k) => !isIndex(k))];
+}
+
+/** Quoted member names: objects of one shape repeat the same few names. Bounded, so odd inputs cannot grow it. */
+const quotedKeys = new Map<string, string>();
+function quoted(key: string): string {
+  let q = quotedKeys.get(key);
+  if (q === undefined) {
+    q = JSON.stringify(key);
+    if (quotedKeys.size < 4096) quotedKeys.set(key, q);
+  }
+  return q;
 }
 
 /** The JSON text of `value` as a member named `key`, or undefined where JSON.stringify leaves it out. */
@@ -31,9 +58,11 @@ function write(value: unknown, key: string, cache: WeakMap<readonly unknown[], s
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
-    case 'number':
-    case 'boolean':
       return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
     case 'object':
       break;
     case 'bigint':
@@ -44,25 +73,36 @@ function write(value: unknown, key: string, cache: WeakMap<readonly unknown[], s
   if (Array.isArray(v)) {
     const cached = cache?.get(v);
     if (cached !== undefined) return cached;
-    const parts: string[] = new Array(v.length);
-    for (let i = 0; i < v.length; i++) parts[i] = write(v[i], String(i), cache) ?? 'null';
-    const text = `[${parts.join(',')}]`;
+    let text = '[';
+    for (let i = 0; i < v.length; i++) text += `${i > 0 ? ',' : ''}${write(v[i], String(i), cache) ?? 'null'}`;
+    text += ']';
     if (cache && v.length >= 16) cache.set(v, text);
     return text;
   }
   if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
   const record = v as Record<string, unknown>;
-  const parts: string[] = [];
+  let text = '{';
+  let first = true;
   for (const k of sortedKeys(record)) {
     const member = write(record[k], k, cache);
-    if (member !== undefined) parts.push(`${JSON.stringify(k)}:${member}`);
+    if (member === undefined) continue;
+    text += `${first ? '' : ','}${quoted(k)}:${member}`;
+    first = false;
   }
-  return `{${parts.join(',')}}`;
+  return `${text}}`;
 }
 
-/** Hash of one task's final state: estimate, sizes, defects, times, state. */
+/** Digests already computed, by outcome: the outcome digest, the recorder and the replayer each ask for the same finished task's. */
+const taskDigests = new WeakMap<TaskOutcome, string>();
+
+/** Hash of one task's final state: estimate, sizes, defects, times, state. A finished task's outcome is never changed, so it is computed once. */
 export function taskDigest(outcome: TaskOutcome): string {
-  return createHash('sha256').update(canonicalJson(outcome)).digest('hex');
+  let digest = taskDigests.get(outcome);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(canonicalJson(outcome)).digest('hex');
+    taskDigests.set(outcome, digest);
+  }
+  return digest;
 }
 
 /**

@@ -94,7 +94,12 @@ export async function replayRecording(recording: Recording, now: () => number = 
   const replayed = new Set<string>();
   // An incomplete recording ends the replay once every open task waits on a step it has no result for.
   const transport: RecordingTransport = new RecordingTransport(recording, incomplete ? () => setImmediate(() => setImmediate(endWhenStalled)) : undefined);
-  const checker = new ReplayChecker(recording, report, () => stop.abort(), (taskId) => transport.stalled.has(taskId));
+  const checker = new ReplayChecker(
+    recording,
+    report,
+    () => stop.abort(),
+    (taskId) => transport.stalled.has(taskId),
+  );
   const endWhenStalled = () => {
     if (!stop.signal.aborted && transport.stalled.size > 0 && checker.openTasks().every((t) => transport.stalled.has(t))) stop.abort();
   };
@@ -104,6 +109,8 @@ export async function replayRecording(recording: Recording, now: () => number = 
     transport,
     observers: [checker],
     signal: stop.signal,
+    // No calendar: the checker reads no cycle's outcomes, and the PROBE history is the same (see probe-history.ts).
+    lean: true,
     // A recorded run that was interrupted never started some planned tasks.
     only: (taskId) => {
       const recorded = recording.tasks.has(taskId) || footer?.tasks[taskId] !== undefined;
