@@ -5,7 +5,8 @@
 // build: `npm run build`, also run by `npm ci`). When a source file is newer
 // than the last build, or dist/ is missing, it runs the sources through tsx
 // instead: slower to start, but never old code. ASP_FROM_SOURCE=1 forces the
-// sources. Containers and spawned listeners run dist/cli/entry.js directly.
+// sources. Containers and spawned listeners run dist/cli/entry.js directly
+// (`listen` there runs the one-file listener bundle, dist/cli/listen-bundle.js).
 import { pathToFileURL } from 'node:url';
 import { DIST_ENTRY, distState } from './dist-build.js';
 

@@ -4,11 +4,14 @@
 // stamp to when the build started, so a source saved during the build still
 // counts as newer. `--if-typescript` (the `prepare` script, run by `npm ci`)
 // does nothing where TypeScript is not installed (`npm ci --omit=dev`).
+// The listener's entry is also bundled into one file (listen-bundle.js, see
+// listener-bundle.js): a listener starts in a fraction of the time.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DIST, SRC, STAMP } from './dist-build.js';
+import { bundleListener } from './listener-bundle.js';
 
 const started = new Date();
 let tsc;
@@ -28,5 +31,11 @@ cpSync(join(SRC, 'admin', 'assets'), join(DIST, 'admin', 'assets'), { recursive:
 // The reference developer's solution kit (JavaScript it writes into task workspaces).
 cpSync(join(SRC, 'agents', 'reference', 'kit'), join(DIST, 'agents', 'reference', 'kit'), { recursive: true });
 mkdirSync(DIST, { recursive: true });
+try {
+  await bundleListener();
+} catch (err) {
+  console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 writeFileSync(STAMP, `built ${started.toISOString()}\n`);
 utimesSync(STAMP, started, started);
