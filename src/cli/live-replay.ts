@@ -44,6 +44,16 @@ export interface LiveReplayOptions {
 const MAX_LISTED = 20;
 
 /**
+ * A re-run that gives the recorded outcome matches. One that does not is a
+ * divergence (the engine or a model changed) unless personas are command
+ * agents, whose answers and measured times a re-run does not reproduce.
+ */
+export function liveReplayStatus(match: boolean, commandAgents: readonly string[]): LiveReplayReport['status'] {
+  if (match) return 'match';
+  return commandAgents.length > 0 ? 'expected-differences' : 'diverged';
+}
+
+/**
  * Runs the recorded scenario text with the recorded seed and options again
  * through the real queues and listeners, and compares the outcome digest and
  * every task digest with the recording: a difference means the engine or a
@@ -99,7 +109,7 @@ export async function liveReplay(recording: Recording, options: LiveReplayOption
     runDir: result.layout.runDir,
     scenario: header.scenario.name,
     seed: header.seed,
-    status: match ? 'match' : commandAgents.length > 0 ? 'expected-differences' : 'diverged',
+    status: liveReplayStatus(match, commandAgents),
     commandAgents,
     runStatus: result.status,
     tasks: actual.size,

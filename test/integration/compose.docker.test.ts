@@ -142,7 +142,8 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
       const beat = check?.data?.beats?.[0];
       expect(beat?.id).toBe(PERSONA_IDENTITIES[persona].container);
       expect(beat?.beatAgeMs).toBeLessThan(5000);
-      expect(composeRuns.map((r) => r.runId)).toContain(beat?.lastStep?.runId);
+      const restarts = (await execp('docker', ['inspect', '--format', '{{.RestartCount}} {{.State.StartedAt}}', stack.container(`asp-${persona}`)])).stdout.trim();
+      expect(composeRuns.map((r) => r.runId), `${persona}: beat ${JSON.stringify(beat)}; restarts/started ${restarts}; now ${new Date().toISOString()}`).toContain(beat?.lastStep?.runId);
       expect(health.checks.find((c) => c.name === `queue ${persona}`)?.detail).toMatch(/^depth 0,/);
     }
   });
