@@ -14,7 +14,7 @@ const FLOORS = [
   ['queue'],
   ['agents'],
   ['workflow'],
-  ['probe', 'scenario', 'workspace'],
+  ['probe', 'scenario', 'workspace', 'thresholds'],
 ];
 
 // Leaf modules a lower room may use although they sit higher (each imports nothing of the project):

@@ -1,4 +1,4 @@
-import { evaluateExpectations } from '../experiment/experiment-expectations.ts';
+import { evaluateExpectations } from '../experiment/expectation-results.ts';
 import { loadExperimentFile, type ExperimentPlan } from '../experiment/experiment-loader.ts';
 import { DistributedExecutor, EXPERIMENT_QUEUE, serveExperimentRuns, type QueueLocation } from '../experiment/distributed-runs.ts';
 import { newExperimentId, runExperiment } from '../experiment/experiment-runner.ts';

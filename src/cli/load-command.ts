@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util';
 import { renderLoadHtml } from '../report/load-html.ts';
 import { renderLoadSummary } from '../report/load-summary.ts';
 import { ProgressLine } from '../report/progress-line.ts';
-import { loadMetricValues, loadMetricCatalogue } from '../runner/load-metric-names.ts';
+import { loadMetricCatalogue, loadMetricReader } from '../runner/load-metric-names.ts';
 import { LOAD_DEFAULTS, runLoadTest } from '../runner/load-test.ts';
-import { evaluateThresholds, formatMetric, parseThresholds, type ThresholdOutcome } from '../runner/load-thresholds.ts';
+import { isAspError } from '../errors.ts';
+import { formatMetric } from '../thresholds/metric-units.ts';
+import { evaluateThresholds, type ThresholdOutcome } from '../thresholds/threshold-evaluator.ts';
+import { parseThreshold, placeThresholdError, type Threshold } from '../thresholds/threshold-parser.ts';
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
 import { LIMITS } from '../scenario/scenario-limits.ts';
 import { seedFromText } from '../scenario/seed.ts';
@@ -33,9 +36,10 @@ memory and database rows, and writes load.json and load.html.
   --size-median <loc>          median proxy size of a task (default 150)
   --size-sigma <s>             log-normal sigma of the proxy size (default 0.5)
   --template <scenario.yaml>   take personas, history, workflow limits and seed from a scenario
-  --threshold <expr>           repeatable; e.g. 'e2e.p95<2s', 'errors.rate<0.01',
-                               'throughput.tasks_per_s>50', 'wait.alex.p99<500ms', 'memory.rss_peak<512MB'
+  --threshold <expr>           repeatable; e.g. 'e2e.p95<2s', 'errors.rate<1%',
+                               'throughput.tasks_per_s>50', 'wait.alex.p(99)<500ms', 'memory.rss_peak<512MB'
                                (none given: 'errors.count==0'); a failed one makes the exit code 1.
+                               The language (aggregates, units, percentiles): README.md "Thresholds".
                                Tasks failed by the round limit or rejected are simulated outcomes:
                                add 'tasks.failed_rate<0.1' where they should count
   --list-metrics               print the metric names thresholds accept
@@ -46,6 +50,24 @@ memory and database rows, and writes load.json and load.html.
 ${EXIT_CODE_HELP}`;
 
 const DEFAULT_THRESHOLDS = ['errors.count==0'];
+
+/** Every --threshold, parsed before anything runs; a bad one is exit 2 naming the flag. */
+function parseThresholdFlags(flags: readonly string[] | undefined): Threshold[] {
+  const given = flags?.length ? flags : DEFAULT_THRESHOLDS;
+  return given.map((text, i) => {
+    try {
+      return parseThreshold(text, loadMetricCatalogue);
+    } catch (err) {
+      if (!isAspError(err)) throw err;
+      throw placeThresholdError(err, `asp load --threshold${given.length > 1 ? ` (the ${ordinal(i + 1)})` : ''}`);
+    }
+  });
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
 
 function number(name: string, value: string | undefined, { integer = false, min = 0, exclusive = true, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
   if (value === undefined) return undefined;
@@ -102,7 +124,7 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
     return 0;
   }
   // Everything is checked before anything runs: a bad option or threshold is exit 2 with nothing written.
-  const thresholds = parseThresholds(v.threshold?.length ? v.threshold : DEFAULT_THRESHOLDS, loadMetricCatalogue);
+  const thresholds = parseThresholdFlags(v.threshold);
   // Under the same caps as the scenario schema (one source of truth).
   const tasks = number('tasks', v.tasks ?? '1000', { integer: true, max: LIMITS.generateCount })!;
   const seed = v.seed !== undefined ? seedFromText(v.seed) : undefined;
@@ -137,16 +159,16 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
       onProgress: (p) => progress.update(p.done + p.failed, p.total, `tasks · ${p.inFlight} in flight${p.cycles > 1 ? ` · cycle ${p.cycle}/${p.cycles}` : ''}`),
     });
     progress.clear();
-    const outcomes: ThresholdOutcome[] = evaluateThresholds(thresholds, loadMetricValues(report.metrics, report.database.total));
+    const outcomes: ThresholdOutcome[] = evaluateThresholds(thresholds, loadMetricReader(report.metrics, report.database.total));
     const outDir = resolve(v.out ?? join(report.paths.runDir, 'load'));
     mkdirSync(outDir, { recursive: true });
     const files = { json: join(outDir, 'load.json'), html: join(outDir, 'load.html') };
-    const document = { ...report, thresholds: outcomes.map((o) => ({ expression: o.threshold.source, metric: o.threshold.metric, actual: o.actual, bound: o.threshold.value, pass: o.pass })) };
+    const document = { ...report, thresholds: outcomes.map((o) => ({ expression: o.threshold.source, metric: o.threshold.name, actual: o.actual, bound: o.threshold.value, pass: o.pass })) };
     writeFileSync(files.json, `${JSON.stringify(document, null, 2)}\n`);
     writeFileSync(files.html, renderLoadHtml(report, outcomes));
     if (v.json) io.stdout(`${JSON.stringify({ ...document, files })}\n`);
     else io.stdout(renderLoadSummary(report, outcomes, files));
-    const checks = outcomes.map((o) => ({ expression: o.threshold.source, pass: o.pass, actual: formatMetric(o.actual, o.threshold.kind) }));
+    const checks = outcomes.map((o) => ({ expression: o.threshold.source, pass: o.pass, actual: formatMetric(o.actual, o.threshold.unit) }));
     return finishCommand('load', { interrupted: report.status === 'interrupted', checks }, io);
   } catch (err) {
     return finishCommand('load', { error: err, interrupted: signals.signal.aborted }, io);

@@ -39,9 +39,12 @@ outcome digest and task digests with the committed baseline
   --redis <url>       Redis URL (default REDIS_URL or redis://127.0.0.1:6379)
   --transport <kind>  queue (default) or inline (agents in this process, no Redis; same digests)
 
-Thresholds (k6 style): <metric>[.<aggregate>] <comparator> <number>
+Thresholds: <metric>[.<aggregate>] <comparator> <number>[<unit>]   (README.md "Thresholds")
   comparators  <  <=  >  >=  ==  !=
-  aggregates   for [trend] metrics: avg min max med sum count pN p(N)
+  aggregates   for [trend] metrics: avg (mean) min max med sum count pN p(N);
+               percentiles interpolate linearly between ranks
+  units        by the metric's kind (in brackets): task_minutes.p90 < 8h, tasks.failed_rate < 5%;
+               a bare number is in the metric's own unit
   e.g.  review_rounds.p95 <= 2   estimate.in_interval70 >= 0.6   escaped_defects == 0
 
 Metrics:

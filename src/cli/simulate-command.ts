@@ -14,7 +14,7 @@ import { usageError, type CommandIo } from './command-io.ts';
 import { commandSignals } from './command-signals.ts';
 import { EXIT_CODE_HELP, finishCommand } from './exit-status.ts';
 import { loadScenarioFile } from '../scenario/scenario-loader.ts';
-import type { RunSummary } from '../runner/run-summary.ts';
+import type { RunSummary } from '../engine/run-summary-types.ts';
 import { checkExpectations, OutcomeCollector, parseExpectations } from '../runner/scenario-expectations.ts';
 
 const HELP = `usage: asp simulate <scenario.yaml> [options]

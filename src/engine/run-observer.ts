@@ -4,7 +4,7 @@ import type { LoadedScenario } from '../scenario/scenario-loader.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
 import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import type { RunLayout } from '../runner/run-layout.ts';
-import type { RunSummary } from '../runner/run-summary.ts';
+import type { RunSummary } from './run-summary-types.ts';
 import type { CycleCalendar } from './sim-calendar.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { isAspError } from '../errors.ts';
-import type { RunMetrics } from '../runner/run-metrics.ts';
-import type { RunSummary } from '../runner/run-summary.ts';
-import { parseMetricRef, thresholdValue, type MetricRef } from '../runner/threshold-expression.ts';
+import { readRunMetric, runMetricCatalogue, type RunMetrics } from '../runner/run-metrics.ts';
+import type { RunSummary } from '../engine/run-summary-types.ts';
+import type { MetricRef } from '../thresholds/metric-catalogue.ts';
+import { parseMetricRef, thresholdProblem } from '../thresholds/threshold-parser.ts';
 
 /**
  * The metrics an experiment compares: references to the run metrics of
@@ -47,9 +48,9 @@ export const FORECAST_METRICS: readonly string[] = ['sim.hours', 'effort.hours',
 /** Parses a metric reference; a message instead when it is not one. */
 export function metricSpec(ref: string): MetricSpec | string {
   try {
-    return { ref, parsed: parseMetricRef(ref), label: LABELS[ref] ?? ref };
+    return { ref, parsed: parseMetricRef(ref, runMetricCatalogue), label: LABELS[ref] ?? ref };
   } catch (err) {
-    if (isAspError(err)) return err.message;
+    if (isAspError(err)) return thresholdProblem(err);
     throw err;
   }
 }
@@ -75,7 +76,7 @@ export interface RunResult {
 /** Reads the metric values and the completion curve of a finished run. */
 export function measureRun(metrics: RunMetrics, summary: Pick<RunSummary, 'cycles'>, refs: readonly MetricSpec[]): Pick<RunResult, 'values' | 'completion'> {
   const values: Record<string, number | null> = {};
-  for (const ref of refs) values[ref.ref] = roundValue(thresholdValue(ref.parsed, metrics));
+  for (const ref of refs) values[ref.ref] = roundValue(readRunMetric(ref.parsed, metrics));
   for (const name of FORECAST_METRICS) if (!(name in values)) values[name] = roundValue(metrics.values[name] ?? null);
   let done = 0;
   const completion = summary.cycles.map((c) => {

@@ -1,5 +1,5 @@
 import { mean, sampleStdDev, tForInterval } from '../probe/index.ts';
-import { percentile } from '../runner/run-metrics.ts';
+import { percentile } from '../thresholds/percentile.ts';
 
 /**
  * The statistics of an experiment: per variant and metric a description

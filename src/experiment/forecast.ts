@@ -1,4 +1,4 @@
-import { percentile } from '../runner/run-metrics.ts';
+import { percentile } from '../thresholds/percentile.ts';
 import type { CompletionPoint } from './experiment-metrics.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { ExperimentResults, VariantResult } from '../experiment/experiment-results.ts';
 import { formatPercent } from '../experiment/experiment-statistics.ts';
-import type { ExpectationResult } from '../experiment/experiment-expectations.ts';
+import type { ExpectationResult } from '../experiment/expectation-results.ts';
 import { renderTable } from './text-table.ts';
 
 /** The terminal report of an experiment: a table per metric, the sentences, the forecast. */

@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { HistogramSummary } from '../runner/latency-histogram.ts';
 import type { LoadReport } from '../runner/load-test.ts';
-import { formatMetric, type ThresholdOutcome } from '../runner/load-thresholds.ts';
+import { formatMetric } from '../thresholds/metric-units.ts';
+import type { ThresholdOutcome } from '../thresholds/threshold-evaluator.ts';
+
+const BYTES = { kind: 'bytes' } as const;
 
 /**
  * load.html: a self-contained page (no network) with the load test's plots —
@@ -46,11 +49,11 @@ export function renderLoadHtml(report: LoadReport, thresholds: readonly Threshol
     ['load model', c.model === 'open' ? `open: ${c.arrivalRate} tasks/s (≤ ${c.concurrency} in flight)` : `closed: ${c.concurrency} tasks in flight`],
     ['listeners', `${c.listenersPerPersona} per persona × ${c.listenerConcurrency} jobs · runtime ${c.runtime} · workspace ${c.workspace}`],
     ['jobs', `${m.jobs.total} · ${m.jobs.retries} retries`],
-    ['memory', `runner RSS ${formatMetric(m.memory.rssPeakBytes, 'bytes')} peak · heap ${formatMetric(m.memory.heapPeakBytes, 'bytes')} · Redis ${formatMetric(m.memory.redisPeakBytes, 'bytes')} peak`],
+    ['memory', `runner RSS ${formatMetric(m.memory.rssPeakBytes, BYTES)} peak · heap ${formatMetric(m.memory.heapPeakBytes, BYTES)} · Redis ${formatMetric(m.memory.redisPeakBytes, BYTES)} peak`],
     ['database', `${report.database.total ?? 'n/a'} rows`],
   ];
   const thresholdList = thresholds
-    .map((o) => `<li class="${o.pass ? 'pass' : 'fail'}">${o.pass ? '✓' : '✗'} <code>${esc(o.threshold.source)}</code> — actual ${esc(formatMetric(o.actual, o.threshold.kind))}</li>`)
+    .map((o) => `<li class="${o.pass ? 'pass' : 'fail'}">${o.pass ? '✓' : '✗'} <code>${esc(o.threshold.source)}</code> — actual ${esc(formatMetric(o.actual, o.threshold.unit))}</li>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Load test ${esc(report.runId)}</title>

@@ -1,6 +1,6 @@
 import type { HistogramSummary } from '../runner/latency-histogram.ts';
 import type { LoadReport } from '../runner/load-test.ts';
-import { describeOutcome, type ThresholdOutcome } from '../runner/load-thresholds.ts';
+import { describeOutcome, type ThresholdOutcome } from '../thresholds/threshold-evaluator.ts';
 import { runHeadline } from './run-headline.ts';
 import { renderTable } from './text-table.ts';
 

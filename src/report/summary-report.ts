@@ -1,4 +1,4 @@
-import type { RunSummary, TaskSummaryRow } from '../runner/run-summary.ts';
+import type { RunSummary, TaskSummaryRow } from '../engine/run-summary-types.ts';
 import { runHeadline } from './run-headline.ts';
 import { terminalSafe } from './terminal-text.ts';
 import { percent, renderTable, type Column } from './text-table.ts';

@@ -1,3 +1,5 @@
+import { percentilePosition } from '../thresholds/percentile.ts';
+
 /**
  * A fixed-size, HDR-like latency histogram: log-spaced buckets with a bounded
  * relative error, so memory stays flat however many values are recorded
@@ -10,10 +12,10 @@
  * values above `highest` are clamped into the last bucket. The exact min, max,
  * count and sum are kept beside the buckets.
  *
- * Percentiles use the nearest-rank method: pN is the smallest recorded value
- * v such that at least N % of the values are ≤ v (rank ⌈N/100 · n⌉, 1-based),
- * so p100 is the maximum and every percentile is a value that was observed
- * (up to bucket precision).
+ * Percentiles follow the project's one definition (src/thresholds/percentile.ts,
+ * linear interpolation between closest ranks) over the recorded values, each
+ * value standing as its bucket's middle: p0 is the exact minimum, p100 the
+ * exact maximum, and the relative error stays within `precision`.
  */
 export interface HistogramOptions {
   lowest?: number;
@@ -88,15 +90,23 @@ export class LatencyHistogram {
     return this.n === 0 ? 0 : this.sum / this.n;
   }
 
-  /** Nearest-rank percentile, 0 < p ≤ 100; 0 when empty. */
+  /** pN, 0 ≤ p ≤ 100, interpolated between closest ranks; 0 when empty. */
   percentile(p: number): number {
     if (this.n === 0) return 0;
-    if (p >= 100) return this.hi;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.n));
+    const { lo, hi, fraction } = percentilePosition(p, this.n);
+    const a = this.valueAtRank(lo);
+    if (fraction === 0 || hi === lo) return a;
+    return a + (this.valueAtRank(hi) - a) * fraction;
+  }
+
+  /** The (k+1)-th smallest recorded value (0-based rank k), as its bucket's middle; the ends are exact. */
+  private valueAtRank(k: number): number {
+    if (k <= 0) return this.lo;
+    if (k >= this.n - 1) return this.hi;
     let seen = 0;
     for (let i = 0; i < this.counts.length; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return this.clamp(this.valueOf(i));
+      if (seen > k) return this.clamp(this.valueOf(i));
     }
     return this.hi;
   }

@@ -1,88 +1,102 @@
 import { WORKER_PERSONAS } from '../personas.ts';
+import { MetricCatalogue, type MetricInfo, type MetricRef } from '../thresholds/metric-catalogue.ts';
+import type { MetricReader } from '../thresholds/threshold-evaluator.ts';
+import type { UnitKind } from '../thresholds/metric-units.ts';
 import type { HistogramSummary } from './latency-histogram.ts';
 import type { LoadMetricsReport } from './load-metrics.ts';
-import type { MetricCatalogue, MetricKind } from './load-thresholds.ts';
 
 /**
- * The names `asp load --threshold` accepts, each with its kind (which fixes
- * its units), and the flat values of a run under those names.
+ * The metrics `asp load --threshold` accepts (the language: README.md,
+ * "Thresholds"), each with its unit kind, and how a run's report reads them.
+ * Latencies are trends kept as histogram summaries: `e2e.p95`, `e2e.p(99)`,
+ * `wait.alex.avg` (or `.mean`), `e2e.med` (= p50), min, max, count.
  */
-const AGGREGATES = ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
+const LATENCY_AGGREGATES = ['count', 'min', 'avg', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
 
-function build(): Map<string, { kind: MetricKind; description: string }> {
-  const m = new Map<string, { kind: MetricKind; description: string }>();
-  const add = (name: string, kind: MetricKind, description: string) => m.set(name, { kind, description });
-  for (const a of AGGREGATES) add(`e2e.${a}`, 'duration', 'task start → task end, wall clock');
+function build(): MetricInfo[] {
+  const m: MetricInfo[] = [];
+  const value = (name: string, kind: UnitKind, description: string) => m.push({ name, shape: 'value', kind, description });
+  const latency = (name: string, description: string) => m.push({ name, shape: 'trend', kind: 'duration', description, aggregates: LATENCY_AGGREGATES });
+  latency('e2e', 'task start → task end, wall clock');
   for (const p of WORKER_PERSONAS) {
-    for (const a of AGGREGATES) {
-      add(`wait.${p}.${a}`, 'duration', `time a ${p} job waited in its queue (startedAt − enqueuedAt)`);
-      add(`processing.${p}.${a}`, 'duration', `time the ${p} listener spent on a job (finishedAt − startedAt)`);
-      add(`delivery.${p}.${a}`, 'duration', `time until the runner had a ${p} result (received − finishedAt)`);
-    }
-    add(`queue.${p}.peak_depth`, 'count', `most ${p} jobs waiting or active at one sample`);
-    add(`jobs.${p}`, 'count', `${p} jobs completed`);
+    latency(`wait.${p}`, `time a ${p} job waited in its queue (startedAt − enqueuedAt)`);
+    latency(`processing.${p}`, `time the ${p} listener spent on a job (finishedAt − startedAt)`);
+    latency(`delivery.${p}`, `time until the runner had a ${p} result (received − finishedAt)`);
+    value(`queue.${p}.peak_depth`, 'count', `most ${p} jobs waiting or active at one sample`);
+    value(`jobs.${p}`, 'count', `${p} jobs completed`);
   }
-  add('throughput.tasks_per_s', 'rate', 'tasks finished per second (first start → last end)');
-  add('throughput.jobs_per_s', 'rate', 'step jobs completed per second');
-  add('errors.count', 'count', 'tasks that failed because a step failed (after its retries) or timed out');
-  add('errors.rate', 'ratio', 'errors.count / tasks.finished');
-  add('retries.count', 'count', 'retried attempts over all jobs (sum of attemptsMade)');
-  add('retries.rate', 'ratio', 'retries.count / jobs.total');
-  add('tasks.finished', 'count', 'tasks that ended (done or failed)');
-  add('tasks.done', 'count', 'tasks Jordan accepted');
-  add('tasks.failed', 'count', 'tasks that failed for any reason (errors, round limit, rejection)');
-  add('tasks.failed_rate', 'ratio', 'tasks.failed / tasks.finished');
-  add('jobs.total', 'count', 'step jobs completed');
-  add('run.active', 'duration', 'first task start → last task end');
-  add('memory.rss_peak', 'bytes', "peak resident memory of the runner process");
-  add('memory.heap_peak', 'bytes', 'peak V8 heap used by the runner process');
-  add('memory.redis_peak', 'bytes', 'peak Redis used_memory during the run (whole server)');
-  add('db.rows', 'count', 'telemetry rows the run wrote');
+  value('throughput.tasks_per_s', 'rate', 'tasks finished per second (first start → last end)');
+  value('throughput.jobs_per_s', 'rate', 'step jobs completed per second');
+  value('errors.count', 'count', 'tasks that failed because a step failed (after its retries) or timed out');
+  value('errors.rate', 'ratio', 'errors.count / tasks.finished');
+  value('retries.count', 'count', 'retried attempts over all jobs (sum of attemptsMade)');
+  value('retries.rate', 'ratio', 'retries.count / jobs.total');
+  value('tasks.finished', 'count', 'tasks that ended (done or failed)');
+  value('tasks.done', 'count', 'tasks Jordan accepted');
+  value('tasks.failed', 'count', 'tasks that failed for any reason (errors, round limit, rejection)');
+  value('tasks.failed_rate', 'ratio', 'tasks.failed / tasks.finished');
+  value('jobs.total', 'count', 'step jobs completed');
+  value('run.active', 'duration', 'first task start → last task end');
+  value('memory.rss_peak', 'bytes', 'peak resident memory of the runner process');
+  value('memory.heap_peak', 'bytes', 'peak V8 heap used by the runner process');
+  value('memory.redis_peak', 'bytes', 'peak Redis used_memory during the run (whole server)');
+  value('db.rows', 'count', 'telemetry rows the run wrote');
   return m;
 }
 
-const CATALOGUE = build();
+export const loadMetricCatalogue = new MetricCatalogue(build(), '`asp load --list-metrics` lists the metrics');
 
-export const loadMetricCatalogue: MetricCatalogue = {
-  kindOf: (metric) => CATALOGUE.get(metric)?.kind,
-  names: () => [...CATALOGUE.keys()],
-};
-
-export function loadMetricDescriptions(): Array<{ name: string; kind: MetricKind; description: string }> {
-  return [...CATALOGUE].map(([name, d]) => ({ name, ...d }));
+/** A latency summary's aggregate; null when the histogram is empty (count: 0). */
+function fromSummary(s: HistogramSummary | undefined, ref: MetricRef): number | null {
+  const agg = ref.aggregate;
+  if (!agg) return null;
+  if (agg.kind === 'count') return s?.count ?? 0;
+  if (!s || s.count === 0) return null;
+  switch (agg.kind) {
+    case 'avg':
+      return s.mean;
+    case 'min':
+      return s.min;
+    case 'max':
+      return s.max;
+    case 'sum':
+      return s.mean * s.count;
+    case 'p': {
+      const key = `p${agg.percentile}`;
+      return key === 'p50' || key === 'p90' || key === 'p95' || key === 'p99' ? s[key] : null;
+    }
+  }
 }
 
-/** The run's value of every catalogued metric, in base units (ms, 0..1, /s, count, bytes). */
-export function loadMetricValues(metrics: LoadMetricsReport, dbRows: number | null): Record<string, number | null> {
-  const v: Record<string, number | null> = {};
-  const put = (prefix: string, s: HistogramSummary | undefined) => {
-    for (const a of AGGREGATES) v[`${prefix}.${a}`] = s && s.count > 0 ? s[a] : null;
+/** How thresholds read a load run's report (values in base units: ms, 0..1, /s, count, bytes). */
+export function loadMetricReader(metrics: LoadMetricsReport, dbRows: number | null): MetricReader {
+  const finished = metrics.tasks.finished;
+  const values: Record<string, number | null> = {
+    'throughput.tasks_per_s': metrics.throughput.tasksPerS,
+    'throughput.jobs_per_s': metrics.throughput.jobsPerS,
+    'errors.count': metrics.errors.count,
+    'errors.rate': finished > 0 ? metrics.errors.rate : null,
+    'retries.count': metrics.jobs.retries,
+    'retries.rate': metrics.jobs.total > 0 ? metrics.jobs.retries / metrics.jobs.total : null,
+    'tasks.finished': finished,
+    'tasks.done': metrics.tasks.done,
+    'tasks.failed': metrics.tasks.failed,
+    'tasks.failed_rate': finished > 0 ? metrics.tasks.failed / finished : null,
+    'jobs.total': metrics.jobs.total,
+    'run.active': metrics.activeMs,
+    'memory.rss_peak': metrics.memory.rssPeakBytes,
+    'memory.heap_peak': metrics.memory.heapPeakBytes,
+    'memory.redis_peak': metrics.memory.redisPeakBytes,
+    'db.rows': dbRows,
   };
-  put('e2e', metrics.latency.e2e);
+  const latencies: Record<string, HistogramSummary | undefined> = { e2e: metrics.latency.e2e };
   for (const p of WORKER_PERSONAS) {
     const q = metrics.latency.queues[p];
-    put(`wait.${p}`, q?.wait);
-    put(`processing.${p}`, q?.processing);
-    put(`delivery.${p}`, q?.delivery);
-    v[`queue.${p}.peak_depth`] = metrics.queues.peakDepth[p] ?? null;
-    v[`jobs.${p}`] = q?.jobs ?? 0;
+    latencies[`wait.${p}`] = q?.wait;
+    latencies[`processing.${p}`] = q?.processing;
+    latencies[`delivery.${p}`] = q?.delivery;
+    values[`queue.${p}.peak_depth`] = metrics.queues.peakDepth[p] ?? null;
+    values[`jobs.${p}`] = q?.jobs ?? 0;
   }
-  const finished = metrics.tasks.finished;
-  v['throughput.tasks_per_s'] = metrics.throughput.tasksPerS;
-  v['throughput.jobs_per_s'] = metrics.throughput.jobsPerS;
-  v['errors.count'] = metrics.errors.count;
-  v['errors.rate'] = finished > 0 ? metrics.errors.rate : null;
-  v['retries.count'] = metrics.jobs.retries;
-  v['retries.rate'] = metrics.jobs.total > 0 ? metrics.jobs.retries / metrics.jobs.total : null;
-  v['tasks.finished'] = finished;
-  v['tasks.done'] = metrics.tasks.done;
-  v['tasks.failed'] = metrics.tasks.failed;
-  v['tasks.failed_rate'] = finished > 0 ? metrics.tasks.failed / finished : null;
-  v['jobs.total'] = metrics.jobs.total;
-  v['run.active'] = metrics.activeMs;
-  v['memory.rss_peak'] = metrics.memory.rssPeakBytes;
-  v['memory.heap_peak'] = metrics.memory.heapPeakBytes;
-  v['memory.redis_peak'] = metrics.memory.redisPeakBytes;
-  v['db.rows'] = dbRows;
-  return v;
+  return (ref) => (ref.aggregate ? fromSummary(latencies[ref.metric], ref) : (values[ref.metric] ?? null));
 }

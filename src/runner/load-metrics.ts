@@ -3,18 +3,10 @@ import { LatencyHistogram, type HistogramSummary } from './latency-histogram.ts'
 /**
  * The pure math of a load test: no clock, no I/O. Every event carries its own
  * timestamp (epoch ms). Memory is bounded however many tasks run: latencies go
- * into fixed-size histograms (see latency-histogram.ts: nearest-rank
- * percentiles within 0.5 %), time series halve their resolution instead of
+ * into fixed-size histograms (see latency-histogram.ts: percentiles within
+ * 0.5 %), time series halve their resolution instead of
  * growing, and only tasks in flight are remembered.
  */
-
-/** Exact nearest-rank percentile of a list (rank ⌈p/100 · n⌉, 1-based); 0 when empty. */
-export function percentileOf(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
-}
 
 /** Events per second over `ms` milliseconds; 0 for an empty interval. */
 export function ratePerSecond(count: number, ms: number): number {

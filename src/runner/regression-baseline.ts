@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { AspError } from '../errors.ts';
-import type { RunMetrics } from './run-metrics.ts';
-import { parseMetricRef, thresholdValue } from './threshold-expression.ts';
+import { parseMetricRef } from '../thresholds/threshold-parser.ts';
+import { readRunMetric, runMetricCatalogue, type RunMetrics } from './run-metrics.ts';
 
 /**
  * A committed regression baseline, `test/baselines/<scenario file name>.json`:
@@ -44,7 +44,7 @@ export function baselinePath(dir: string, name: string): string {
 export function keyMetrics(metrics: RunMetrics): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const name of KEY_METRICS) {
-    const v = thresholdValue(parseMetricRef(name), metrics);
+    const v = readRunMetric(parseMetricRef(name, runMetricCatalogue), metrics);
     out[name] = v === null ? null : Math.round(v * 1e6) / 1e6;
   }
   return out;

@@ -9,7 +9,8 @@ import { baselinePath, differingTasks, type Baseline, keyMetrics, metricChanges,
 import type { LayoutOptions } from './run-layout.ts';
 import { checkExpectations, OutcomeCollector, parseExpectations } from './scenario-expectations.ts';
 import { simulate, type Progress, type TransportKind } from './simulate.ts';
-import type { ThresholdExpression, ThresholdResult } from './threshold-expression.ts';
+import type { ThresholdResult } from '../thresholds/threshold-evaluator.ts';
+import type { Threshold } from '../thresholds/threshold-parser.ts';
 
 export const DEFAULT_REGRESSION_DIR = 'scenarios/regression';
 export const DEFAULT_BASELINE_DIR = 'test/baselines';
@@ -61,7 +62,7 @@ export interface RegressionReport {
 interface Entry {
   name: string;
   loaded: LoadedScenario;
-  thresholds: ThresholdExpression[];
+  thresholds: Threshold[];
 }
 
 /** Scenario files from files and folders (a folder gives its *.yaml / *.yml, sorted). */

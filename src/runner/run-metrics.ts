@@ -1,58 +1,63 @@
 import { estimationAccuracy } from '../probe/index.ts';
 import type { TaskOutcome } from '../workflow/task-types.ts';
-import type { RunSummary } from './run-summary.ts';
+import type { RunSummary } from '../engine/run-summary-types.ts';
+import { aggregate } from '../thresholds/aggregate.ts';
+import { MetricCatalogue, type MetricInfo, type MetricRef } from '../thresholds/metric-catalogue.ts';
+import type { MetricUnit } from '../thresholds/metric-units.ts';
 
 /**
- * The metrics a scenario's `expect:` thresholds (and the regression
- * baselines) are written against. A *value* metric is one number; a *trend*
- * metric has one sample per task (or cycle) and is read through an
- * aggregate: avg, min, max, med, sum, count, pN / p(N) (percentile with
- * linear interpolation between ranks, e.g. p95, p(99.9)).
+ * The metrics a scenario's `expect:` thresholds, the regression baselines
+ * and experiments are written against (the language: README.md,
+ * "Thresholds"). A value metric is one number; a trend has one sample per
+ * task (or cycle) and is read through an aggregate (`review_rounds.p95`).
+ * Each has a unit kind: `task_minutes.p90 < 8h` and `tasks.failed_rate < 5%`
+ * work as well as the bare numbers in the metric's own unit.
  */
-export interface MetricDoc {
-  name: string;
-  kind: 'value' | 'trend';
-  description: string;
-}
+const metric = (name: string, shape: MetricInfo['shape'], unit: MetricUnit, description: string): MetricInfo => ({ name, shape, ...unit, description });
+const COUNT: MetricUnit = { kind: 'count' };
+const RATIO: MetricUnit = { kind: 'ratio' };
+const MINUTES: MetricUnit = { kind: 'duration', base: 'min' };
+const HOURS: MetricUnit = { kind: 'duration', base: 'h' };
 
-export const METRICS: readonly MetricDoc[] = [
-  { name: 'tasks.total', kind: 'value', description: 'tasks that finished (done or failed)' },
-  { name: 'tasks.done', kind: 'value', description: 'tasks Jordan accepted' },
-  { name: 'tasks.failed', kind: 'value', description: 'tasks that failed (step failure, review round limit, rejection)' },
-  { name: 'tasks.failed_rate', kind: 'value', description: 'tasks.failed / tasks.total (0..1)' },
-  { name: 'tasks.done_rate', kind: 'value', description: 'tasks.done / tasks.total (0..1)' },
-  { name: 'review_rounds', kind: 'trend', description: 'review rounds per task' },
-  { name: 'task_minutes', kind: 'trend', description: 'simulated minutes per task, all personas and phases' },
-  { name: 'dev_minutes', kind: 'trend', description: "Alex's simulated minutes per task (planning, code, rework)" },
-  { name: 'actual_size', kind: 'trend', description: 'actual added & modified LOC per task' },
-  { name: 'cycle_hours', kind: 'trend', description: 'simulated calendar hours per cycle' },
-  { name: 'estimate.in_interval70', kind: 'value', description: "share of done tasks whose actual size lies in the estimate's 70% size interval (null when none had one)" },
-  { name: 'estimate.in_interval90', kind: 'value', description: 'the same for the 90% size interval' },
-  { name: 'estimate.time_in_interval70', kind: 'value', description: "share of done tasks whose actual minutes lie in the estimate's 70% time interval" },
-  { name: 'estimate.time_in_interval90', kind: 'value', description: 'the same for the 90% time interval' },
-  { name: 'estimate.size_mmre', kind: 'value', description: 'mean |actual − estimate| / actual of the size estimates of done tasks' },
-  { name: 'estimate.time_mmre', kind: 'value', description: 'the same for the time estimates' },
-  { name: 'estimate.size_error', kind: 'trend', description: '|actual − estimate| / actual size per done task' },
-  { name: 'defects.injected', kind: 'value', description: 'latent defects Alex injected' },
-  { name: 'defects.found_review', kind: 'value', description: 'defects Sarah found in code review' },
-  { name: 'defects.found_acceptance', kind: 'value', description: 'defects Jordan found in acceptance tests' },
-  { name: 'escaped_defects', kind: 'value', description: 'latent defects left in accepted (done) tasks: they reached the customer' },
-  { name: 'review_yield', kind: 'value', description: 'defects.found_review / defects.injected (null without defects)' },
-  { name: 'cost.usd', kind: 'value', description: 'API cost of AI personas in US dollars' },
-  { name: 'sim.hours', kind: 'value', description: 'simulated calendar hours of the whole run' },
-  { name: 'effort.hours', kind: 'value', description: 'simulated person-hours of all tasks (every persona and phase)' },
+export const METRICS: readonly MetricInfo[] = [
+  metric('tasks.total', 'value', COUNT, 'tasks that finished (done or failed)'),
+  metric('tasks.done', 'value', COUNT, 'tasks Jordan accepted'),
+  metric('tasks.failed', 'value', COUNT, 'tasks that failed (step failure, review round limit, rejection)'),
+  metric('tasks.failed_rate', 'value', RATIO, 'tasks.failed / tasks.total (0..1)'),
+  metric('tasks.done_rate', 'value', RATIO, 'tasks.done / tasks.total (0..1)'),
+  metric('review_rounds', 'trend', COUNT, 'review rounds per task'),
+  metric('task_minutes', 'trend', MINUTES, 'simulated minutes per task, all personas and phases'),
+  metric('dev_minutes', 'trend', MINUTES, "Alex's simulated minutes per task (planning, code, rework)"),
+  metric('actual_size', 'trend', COUNT, 'actual added & modified LOC per task'),
+  metric('cycle_hours', 'trend', HOURS, 'simulated calendar hours per cycle'),
+  metric('estimate.in_interval70', 'value', RATIO, "share of done tasks whose actual size lies in the estimate's 70% size interval (null when none had one)"),
+  metric('estimate.in_interval90', 'value', RATIO, 'the same for the 90% size interval'),
+  metric('estimate.time_in_interval70', 'value', RATIO, "share of done tasks whose actual minutes lie in the estimate's 70% time interval"),
+  metric('estimate.time_in_interval90', 'value', RATIO, 'the same for the 90% time interval'),
+  metric('estimate.size_mmre', 'value', RATIO, 'mean |actual − estimate| / actual of the size estimates of done tasks'),
+  metric('estimate.time_mmre', 'value', RATIO, 'the same for the time estimates'),
+  metric('estimate.size_error', 'trend', RATIO, '|actual − estimate| / actual size per done task'),
+  metric('defects.injected', 'value', COUNT, 'latent defects Alex injected'),
+  metric('defects.found_review', 'value', COUNT, 'defects Sarah found in code review'),
+  metric('defects.found_acceptance', 'value', COUNT, 'defects Jordan found in acceptance tests'),
+  metric('escaped_defects', 'value', COUNT, 'latent defects left in accepted (done) tasks: they reached the customer'),
+  metric('review_yield', 'value', RATIO, 'defects.found_review / defects.injected (null without defects)'),
+  metric('cost.usd', 'value', { kind: 'number' }, 'API cost of AI personas in US dollars'),
+  metric('sim.hours', 'value', HOURS, 'simulated calendar hours of the whole run'),
+  metric('effort.hours', 'value', HOURS, 'simulated person-hours of all tasks (every persona and phase)'),
 ];
 
-export const AGGREGATES = ['avg', 'min', 'max', 'med', 'sum', 'count'] as const;
-export type Aggregate = { kind: (typeof AGGREGATES)[number] } | { kind: 'p'; percentile: number };
+export const runMetricCatalogue = new MetricCatalogue(METRICS, '`asp regress --help` lists the metrics');
 
 export interface RunMetrics {
   values: Record<string, number | null>;
   trends: Record<string, number[]>;
 }
 
-export function metricDoc(name: string): MetricDoc | undefined {
-  return METRICS.find((m) => m.name === name);
+/** The value a metric reference reads in a run (null when there is no data). */
+export function readRunMetric(ref: MetricRef, metrics: RunMetrics): number | null {
+  if (!ref.aggregate) return metrics.values[ref.metric] ?? null;
+  return aggregate(metrics.trends[ref.metric] ?? [], ref.aggregate);
 }
 
 /** Computes every metric of METRICS from a run's task outcomes and summary. */
@@ -98,40 +103,10 @@ export function computeMetrics(outcomes: readonly TaskOutcome[], summary: RunSum
   };
 }
 
-/** A trend's aggregate; null when the trend has no samples. */
-export function aggregate(samples: readonly number[], agg: Aggregate): number | null {
-  if (agg.kind === 'count') return samples.length;
-  if (samples.length === 0) return null;
-  const sorted = [...samples].sort((a, b) => a - b);
-  switch (agg.kind) {
-    case 'sum':
-      return sorted.reduce((s, x) => s + x, 0);
-    case 'avg':
-      return sorted.reduce((s, x) => s + x, 0) / sorted.length;
-    case 'min':
-      return sorted[0] ?? null;
-    case 'max':
-      return sorted[sorted.length - 1] ?? null;
-    case 'med':
-      return percentile(sorted, 50);
-    case 'p':
-      return percentile(sorted, agg.percentile);
-  }
-}
-
-/** Linear interpolation between closest ranks over sorted samples. */
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  const a = sorted[lo] ?? 0;
-  const b = sorted[hi] ?? a;
-  return a + (b - a) * (rank - lo);
-}
-
 /** The metric reference, for `asp regress --help` and docs. */
 export function metricReference(): string {
   const width = Math.max(...METRICS.map((m) => m.name.length));
-  return METRICS.map((m) => `  ${m.name.padEnd(width)}  ${m.kind === 'trend' ? '[trend] ' : ''}${m.description}`).join('\n');
+  const tag = (m: MetricInfo) => `[${m.shape === 'trend' ? 'trend, ' : ''}${m.base ?? m.kind}]`;
+  const tagWidth = Math.max(...METRICS.map((m) => tag(m).length));
+  return METRICS.map((m) => `  ${m.name.padEnd(width)}  ${tag(m).padEnd(tagWidth)}  ${m.description}`).join('\n');
 }

@@ -20,7 +20,8 @@ import { runLayout, type LayoutOptions, type RunLayout } from './run-layout.ts';
 import { RunLease, type RunLeaseOptions } from './run-lease.ts';
 import { loadResumeState, stepKey, storedCostOfFinishedTasks, type ResumeState } from './run-resume.ts';
 import { preflightRun } from './run-preflight.ts';
-import { RunSummaryBuilder, type RunSummary } from './run-summary.ts';
+import type { RunSummary } from '../engine/run-summary-types.ts';
+import { RunSummaryBuilder } from './run-summary.ts';
 import { checkParts, resolveScenario, type ScenarioOverrides } from './run-support.ts';
 import { TelemetryObserver } from './telemetry-observer.ts';
 

@@ -7,6 +7,7 @@ import { acquireRedis } from '../runtime/private-redis.ts';
 import { runBareChain, type BareChainResult } from './bare-chain.ts';
 import { runRoundTripBaseline, type RoundTripResult } from './round-trip-baseline.ts';
 import { runLoadTest, type LoadReport } from './load-test.ts';
+import { percentileOf } from '../thresholds/percentile.ts';
 
 /**
  * `asp bench`: at each setting (tasks in flight / worker concurrency), in one
@@ -69,11 +70,7 @@ export interface ThroughputBenchResult {
   goal: { ratio: number; met: boolean };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const median = (xs: number[]) => percentileOf(xs, 50) ?? 0;
 
 export function engineFigures(report: LoadReport): EngineFigures {
   const m = report.metrics;

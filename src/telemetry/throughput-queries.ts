@@ -1,3 +1,4 @@
+import { percentile } from '../thresholds/percentile.ts';
 import { round, type ReadableStore } from './run-queries.ts';
 
 /**
@@ -87,6 +88,6 @@ export function niceBucket(spanMs: number, maxBuckets: number): number {
 export function stats(values: readonly number[]): LatencyStats {
   if (values.length === 0) return { mean: 0, p50: 0, p95: 0, max: 0 };
   const sorted = [...values].sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-  return { mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length), p50: q(0.5), p95: q(0.95), max: sorted[sorted.length - 1] ?? 0 };
+  const q = (p: number) => round(percentile(sorted, p) ?? 0);
+  return { mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length), p50: q(50), p95: q(95), max: sorted[sorted.length - 1] ?? 0 };
 }

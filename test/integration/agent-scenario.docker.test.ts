@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
-import type { RunSummary } from '../../src/runner/run-summary.ts';
+import type { RunSummary } from '../../src/engine/run-summary-types.ts';
 import { API_KEY, filesContaining, writeAgentScenario } from '../support/agent-scenario.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
 import { lastJson, runCli, TempRun } from '../support/temp-run.ts';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/runner/run-summary.ts';
+import type { RunSummary } from '../../src/engine/run-summary-types.ts';
 import { ENGINE_VERSION } from '../../src/version.ts';
 import { API_KEY, API_KEY_SHA, filesContaining, writeAgentScenario } from '../support/agent-scenario.ts';
 import { lastJson, runCli, TempRun } from '../support/temp-run.ts';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/runner/run-summary.ts';
+import type { RunSummary } from '../../src/engine/run-summary-types.ts';
 import { lastJson, runCli, TempRun } from '../support/temp-run.ts';
 
 /** Inputs that reach a real run (real Redis, listeners, SQLite): seeds kept as given, names that carry terminal escapes. */

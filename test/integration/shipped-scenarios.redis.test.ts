@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/runner/run-summary.ts';
+import type { RunSummary } from '../../src/engine/run-summary-types.ts';
 import { loadScenarioFile } from '../../src/scenario/scenario-loader.ts';
 import { lastJson, REPO, runCli, TempRun } from '../support/temp-run.ts';
 

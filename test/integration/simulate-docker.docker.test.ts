@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_IDENTITIES } from '../../src/personas.ts';
 import { LABEL_MANAGED, LABEL_RUN_ID } from '../../src/runtime/docker-listener-spec.ts';
 import { startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
-import type { RunSummary } from '../../src/runner/run-summary.ts';
+import type { RunSummary } from '../../src/engine/run-summary-types.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
 import { lastJson, runCli, TempRun } from '../support/temp-run.ts';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/runner/run-summary.ts';
+import type { RunSummary } from '../../src/engine/run-summary-types.ts';
 import { lastJson, REDIS_URL, runCli, TempRun } from '../support/temp-run.ts';
 import { RedisClient } from '../../src/queue/bullmq-driver.ts';
 

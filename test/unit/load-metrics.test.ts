@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { isAspError } from '../../src/errors.ts';
 import { LatencyHistogram } from '../../src/runner/latency-histogram.ts';
-import { loadMetricCatalogue, loadMetricValues } from '../../src/runner/load-metric-names.ts';
-import { CounterSeries, GaugeSeries, LoadMetrics, percentileOf, ratePerSecond } from '../../src/runner/load-metrics.ts';
-import { evaluateThresholds, parseThreshold, parseThresholds } from '../../src/runner/load-thresholds.ts';
+import { loadMetricCatalogue, loadMetricReader } from '../../src/runner/load-metric-names.ts';
+import { CounterSeries, GaugeSeries, LoadMetrics, ratePerSecond } from '../../src/runner/load-metrics.ts';
+import { refName } from '../../src/thresholds/metric-catalogue.ts';
+import { percentileOf } from '../../src/thresholds/percentile.ts';
+import { evaluateThresholds } from '../../src/thresholds/threshold-evaluator.ts';
+import { parseThreshold as parse, placeThresholdError } from '../../src/thresholds/threshold-parser.ts';
+
+const parseThreshold = (text: string) => parse(text, loadMetricCatalogue);
 
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
 function prng(seed: number): () => number {
@@ -17,16 +22,29 @@ function prng(seed: number): () => number {
   };
 }
 
-describe('percentileOf (exact nearest rank)', () => {
-  it('returns the value at rank ⌈p/100·n⌉', () => {
-    const xs = [15, 20, 35, 40, 50];
-    expect(percentileOf(xs, 5)).toBe(15);
-    expect(percentileOf(xs, 30)).toBe(20);
-    expect(percentileOf(xs, 40)).toBe(20);
-    expect(percentileOf(xs, 50)).toBe(35);
-    expect(percentileOf(xs, 100)).toBe(50);
-    expect(percentileOf([], 50)).toBe(0);
-    expect(percentileOf([3, 1, 2], 50)).toBe(2);
+describe('LatencyHistogram percentiles: the one definition (linear interpolation between ranks)', () => {
+  it('gives the interpolated percentiles of small known inputs (within bucket precision; the ends exact)', () => {
+    const h = new LatencyHistogram();
+    for (const v of [50, 15, 40, 20, 35]) h.record(v);
+    // sorted 15 20 35 40 50: p50 = 35; p90 at 3.6 → 40 + 0.6 × 10 = 46; p25 at 1 → 20; p10 at 0.4 → 15 + 0.4 × 5 = 17
+    const expected: Array<[number, number]> = [
+      [0, 15],
+      [10, 17],
+      [25, 20],
+      [50, 35],
+      [90, 46],
+      [100, 50],
+    ];
+    for (const [p, v] of expected) {
+      expect(percentileOf([15, 20, 35, 40, 50], p)).toBeCloseTo(v, 10);
+      expect(Math.abs(h.percentile(p) - v), `p${p}: ${h.percentile(p)}`).toBeLessThanOrEqual(v * 0.005);
+    }
+    expect(h.percentile(0)).toBe(15);
+    expect(h.percentile(100)).toBe(50);
+    const two = new LatencyHistogram();
+    two.record(100);
+    two.record(200);
+    expect(two.percentile(50)).toBeCloseTo(150, 0);
   });
 });
 
@@ -48,7 +66,7 @@ describe('LatencyHistogram', () => {
         h.record(v);
       }
       for (const p of [1, 50, 90, 95, 99, 99.9, 100]) {
-        const exact = percentileOf(values, p);
+        const exact = percentileOf(values, p)!;
         expect(Math.abs(h.percentile(p) - exact), `p${p}: ${h.percentile(p)} vs ${exact}`).toBeLessThanOrEqual(exact * 0.005 + 0.001);
       }
       expect(h.count).toBe(values.length);
@@ -71,7 +89,7 @@ describe('LatencyHistogram', () => {
     for (let i = 1; i <= 100; i++) (i % 2 ? a : b).record(i);
     a.merge(b);
     expect(a.count).toBe(100);
-    expect(a.percentile(50)).toBeCloseTo(50, 0);
+    expect(a.percentile(50)).toBeCloseTo(50.5, 0); // halfway between 50 and 51
     expect(a.max).toBe(100);
     expect(() => a.merge(new LatencyHistogram({ precision: 0.01 }))).toThrow(RangeError);
   });
@@ -141,40 +159,50 @@ describe('LoadMetrics', () => {
     expect(r.memory).toMatchObject({ redisBaselineBytes: 2e6, redisPeakBytes: 3e6, rssPeakBytes: 1e8, heapPeakBytes: 6e7 });
     expect(r.memory.series.map((p) => p.values.rssMB)).toEqual([95.4, 85.8]);
 
-    const values = loadMetricValues(r, 123);
-    for (const name of Object.keys(values)) expect(loadMetricCatalogue.kindOf(name), name).toBeDefined();
-    expect(values['errors.rate']).toBe(0.1);
-    expect(values['db.rows']).toBe(123);
-    expect(values['wait.sarah.p95']).toBeNull();
+    const read = loadMetricReader(r, 123);
+    for (const name of loadMetricCatalogue.names()) expect(() => parseThreshold(`${name} >= 0`), name).not.toThrow();
+    expect(read(parseThreshold('errors.rate < 1'))).toBe(0.1);
+    expect(read(parseThreshold('db.rows > 0'))).toBe(123);
+    expect(read(parseThreshold('e2e.p50 < 1s'))).toBe(r.latency.e2e.p50);
+    expect(read(parseThreshold('e2e.avg < 1s'))).toBe(r.latency.e2e.mean);
+    expect(read(parseThreshold('e2e.count > 0'))).toBe(r.latency.e2e.count);
+    expect(read(parseThreshold('wait.sarah.p95 < 1s'))).toBeNull();
+    expect(read(parseThreshold('wait.sarah.count == 0'))).toBe(0);
   });
 });
 
 describe('load thresholds', () => {
   it('parses metrics, comparators and units into base units', () => {
-    expect(parseThreshold('e2e.p95<2s', loadMetricCatalogue)).toMatchObject({ metric: 'e2e.p95', kind: 'duration', comparator: '<', value: 2000 });
-    expect(parseThreshold(' wait.alex.p(99) <= 250ms ', loadMetricCatalogue)).toMatchObject({ metric: 'wait.alex.p99', comparator: '<=', value: 250 });
-    expect(parseThreshold('e2e.avg < 1.5', loadMetricCatalogue)).toMatchObject({ metric: 'e2e.mean', value: 1.5 });
-    expect(parseThreshold('errors.rate<1%', loadMetricCatalogue).value).toBeCloseTo(0.01, 12);
-    expect(parseThreshold('errors.rate<0.01', loadMetricCatalogue).value).toBe(0.01);
-    expect(parseThreshold('throughput.tasks_per_s>50', loadMetricCatalogue)).toMatchObject({ kind: 'rate', comparator: '>', value: 50 });
-    expect(parseThreshold('memory.rss_peak<512MB', loadMetricCatalogue).value).toBe(512 * 1024 * 1024);
-    expect(parseThreshold('errors.count==0', loadMetricCatalogue)).toMatchObject({ comparator: '==', value: 0 });
+    expect(parseThreshold('e2e.p95<2s')).toMatchObject({ metric: 'e2e', name: 'e2e.p95', aggregate: { kind: 'p', percentile: 95 }, unit: { kind: 'duration' }, comparator: '<', value: 2000 });
+    expect(parseThreshold(' wait.alex.p(99) <= 250ms ')).toMatchObject({ name: 'wait.alex.p99', comparator: '<=', value: 250 });
+    expect(parseThreshold('e2e.avg < 1.5')).toMatchObject({ name: 'e2e.avg', value: 1.5 });
+    expect(parseThreshold('e2e.mean < 1.5')).toMatchObject({ name: 'e2e.avg', value: 1.5 });
+    expect(parseThreshold('e2e.med < 1m')).toMatchObject({ name: 'e2e.p50', value: 60_000 });
+    expect(parseThreshold('errors.rate<1%').value).toBeCloseTo(0.01, 12);
+    expect(parseThreshold('errors.rate<0.01').value).toBe(0.01);
+    expect(parseThreshold('throughput.tasks_per_s>50')).toMatchObject({ unit: { kind: 'rate' }, comparator: '>', value: 50 });
+    expect(parseThreshold('throughput.tasks_per_s>50/s').value).toBe(50);
+    expect(parseThreshold('memory.rss_peak<512MB').value).toBe(512 * 1024 * 1024);
+    expect(parseThreshold('memory.rss_peak<1gib').value).toBe(1024 ** 3);
+    expect(parseThreshold('errors.count==0')).toMatchObject({ comparator: '==', value: 0 });
   });
 
   const bad: Array<[string, RegExp, number]> = [
     ['e2e.p95', /expected a comparator/, 8],
     ['e2e.p95 < fast', /expected a number/, 11],
     ['latency.p95<2s', /unknown metric "latency.p95"/, 1],
-    ['e2e.p97<2s', /unknown metric "e2e.p97"; did you mean/, 1],
-    ['e2e.p95<2kg', /"kg" is not a unit of e2e.p95/, 10],
+    ['e2e.p97<2s', /e2e keeps only count, min, avg, p50, p90, p95, p99, max; "p97" is not one of them/, 5],
+    ['e2e<2s', /"e2e" has many samples .*; add an aggregate: count, min, avg/, 1],
+    ['e2e.p95<2kg', /"kg" is not a unit of e2e.p95 \(a duration: us, µs, ms, s, m, min, h; a bare number is in ms\)/, 10],
     ['errors.count<1s', /not a unit of errors.count \(a count, which takes no unit\)/, 15],
+    ['errors.rate<1% && e2e.p95<2s', /unexpected "% && e2e.p95<2s" after the number; one threshold is one comparison/, 14],
     ['', /expected a metric name, found the end/, 1],
     ['<5', /expected a metric name/, 1],
   ];
   for (const [source, message, column] of bad) {
     it(`rejects "${source}" with exit code 2 and the column`, () => {
       try {
-        parseThreshold(source, loadMetricCatalogue);
+        parseThreshold(source);
         expect.unreachable('should throw');
       } catch (err) {
         expect(isAspError(err)).toBe(true);
@@ -182,13 +210,32 @@ describe('load thresholds', () => {
         expect(err.exitCode).toBe(2);
         expect(err.message).toMatch(message);
         expect(err.details?.column).toBe(column);
+        expect(err.hint).toContain('asp load --list-metrics');
+        expect(err.hint).toContain('README.md ("Thresholds")');
       }
     });
   }
 
+  it('names the flag a bad threshold came from', () => {
+    try {
+      parseThreshold('e2e.p95 < 2 parsecs');
+      expect.unreachable('should throw');
+    } catch (err) {
+      if (!isAspError(err)) throw err;
+      const placed = placeThresholdError(err, 'asp load --threshold (the 2nd)');
+      expect(placed.message.split('\n')).toEqual([
+        'asp load --threshold (the 2nd): invalid threshold "e2e.p95 < 2 parsecs": "parsecs" is not a unit of e2e.p95 (a duration: us, µs, ms, s, m, min, h; a bare number is in ms) (column 13)',
+        '    e2e.p95 < 2 parsecs',
+        '                ^',
+      ]);
+      expect(placed.exitCode).toBe(2);
+    }
+  });
+
   it('evaluates thresholds: met, not met, and no data fails', () => {
-    const thresholds = parseThresholds(['e2e.p95<2s', 'errors.rate<=0.01', 'throughput.tasks_per_s>50', 'wait.sarah.p99<1s', 'errors.count!=3'], loadMetricCatalogue);
-    const outcomes = evaluateThresholds(thresholds, { 'e2e.p95': 1999, 'errors.rate': 0.01, 'throughput.tasks_per_s': 50, 'wait.sarah.p99': null, 'errors.count': 0 });
+    const thresholds = ['e2e.p95<2s', 'errors.rate<=0.01', 'throughput.tasks_per_s>50', 'wait.sarah.p99<1s', 'errors.count!=3'].map(parseThreshold);
+    const values: Record<string, number | null> = { 'e2e.p95': 1999, 'errors.rate': 0.01, 'throughput.tasks_per_s': 50, 'wait.sarah.p99': null, 'errors.count': 0 };
+    const outcomes = evaluateThresholds(thresholds, (ref) => values[refName(ref)] ?? null);
     expect(outcomes.map((o) => o.pass)).toEqual([true, true, false, false, true]);
     expect(outcomes[3]!.actual).toBeNull();
   });

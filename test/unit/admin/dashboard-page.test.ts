@@ -42,9 +42,11 @@ describe('throughput helpers', () => {
     for (const span of [1, 7, 999, 12_345, 3_600_000]) expect(Math.floor(span / niceBucket(span, 40)) + 1).toBeLessThanOrEqual(40);
   });
 
-  it('computes nearest-rank percentiles', () => {
+  it('computes percentiles by the one definition (linear interpolation between ranks), rounded to 0.1', () => {
     const values = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(stats(values)).toEqual({ mean: 50.5, p50: 50, p95: 95, max: 100 });
+    // 1..100: p50 sits halfway between 50 and 51, p95 at 94.05 (0-based) → 95.05
+    expect(stats(values)).toEqual({ mean: 50.5, p50: 50.5, p95: 95.1, max: 100 });
+    expect(stats([4, 1, 3, 2])).toEqual({ mean: 2.5, p50: 2.5, p95: 3.9, max: 4 });
     expect(stats([])).toEqual({ mean: 0, p50: 0, p95: 0, max: 0 });
   });
 });

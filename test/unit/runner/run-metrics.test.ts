@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyMetrics } from '../../../src/runner/regression-baseline.ts';
-import { computeMetrics, percentile, type RunMetrics } from '../../../src/runner/run-metrics.ts';
-import type { RunSummary } from '../../../src/runner/run-summary.ts';
+import { computeMetrics, type RunMetrics } from '../../../src/runner/run-metrics.ts';
+import type { RunSummary } from '../../../src/engine/run-summary-types.ts';
 import type { TaskOutcome } from '../../../src/workflow/task-types.ts';
 import { inlineRun, SMALL_SCENARIO } from '../../support/inline-run.ts';
 
@@ -66,15 +66,5 @@ describe('computeMetrics', () => {
     expect(Object.keys(key)).toContain('review_rounds.avg');
     expect(key['tasks.total']).toBe(6);
     expect(key['review_rounds.max']).toBe(Math.max(...outcomes.map((o) => o.reviewRounds)));
-  });
-});
-
-describe('percentile', () => {
-  it('interpolates linearly between closest ranks', () => {
-    expect(percentile([10], 95)).toBe(10);
-    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
-    expect(percentile([1, 2, 3, 4], 0)).toBe(1);
-    expect(percentile([1, 2, 3, 4], 100)).toBe(4);
-    expect(percentile([], 50)).toBeNull();
   });
 });
