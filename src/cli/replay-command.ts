@@ -1,6 +1,7 @@
 import type { LiveReplayReport } from './live-replay.ts';
 import { readRecording } from '../recording/recording-reader.ts';
 import { replayRecording, type ReplayReport } from '../recording/replayer.ts';
+import { openRecording } from '../recording/recording-stream.ts';
 import { ProgressLine } from '../report/progress-line.ts';
 import { usageError, type CommandIo } from './command-io.ts';
 import { parseCommandArgs } from './command-args.ts';
@@ -53,14 +54,14 @@ export async function runReplayCommand(argv: string[], io: CommandIo): Promise<n
   const target = positionals[0];
   if (!target || positionals.length > 1) throw usageError('give exactly one run folder or recording file', 'e.g. `npm run replay runs/<runId>`');
 
-  const recording = await readRecording(target);
   if (!values.live) {
-    const report = await replayRecording(recording);
+    const report = await replayRecording(await openRecording(target));
     io.stdout(values.json ? `${JSON.stringify(report)}\n` : terminalSafe(renderReplay(report)));
     return finishCommand('replay', { checks: [{ expression: 'the replay matches the recording', pass: report.status === 'match' }] }, io, 'check');
   }
   // Loaded only for --live: an offline replay never touches the queue, Redis or database drivers.
   const { liveReplay } = await import('./live-replay.ts');
+  const recording = await readRecording(target);
   const progress = new ProgressLine();
   const signals = commandSignals(io);
   try {
@@ -92,7 +93,9 @@ export function renderReplay(r: ReplayReport): string {
   if (r.status === 'match' && r.incomplete) {
     out.push(`✔ replay matches as far as the recording goes (incomplete): ${head}${engines}`);
     out.push(`  the run stopped without finishing (no footer: it crashed or was killed) with ${plural(r.stalled, 'task')} waiting on a step in flight`);
-    out.push(`  ${plural(r.tasks, 'task')}, ${plural(r.events, 'event')}, ${plural(r.dispatches, 'step')} re-driven from ${r.file} in ${(r.ms / 1000).toFixed(2)} s: every recorded transition and step request matches`);
+    out.push(
+      `  ${plural(r.tasks, 'task')}, ${plural(r.events, 'event')}, ${plural(r.dispatches, 'step')} re-driven from ${r.file} in ${(r.ms / 1000).toFixed(2)} s: every recorded transition and step request matches`,
+    );
     out.push(`  finish the run with \`npm run simulate -- --resume ${r.runId}\` for its outcome digest`);
     return `${out.join('\n')}\n`;
   }
@@ -129,7 +132,9 @@ export function renderLive(r: LiveReplayReport): string {
   }
   if (r.status === 'expected-differences') {
     out.push(`≈ live re-run differs, as expected: ${head}`);
-    out.push(`  command agents play ${r.commandAgents.join(', ')}: their time is measured wall clock and their work is not seeded, so a re-run is not reproducible (the offline replay re-drives the recorded results)`);
+    out.push(
+      `  command agents play ${r.commandAgents.join(', ')}: their time is measured wall clock and their work is not seeded, so a re-run is not reproducible (the offline replay re-drives the recorded results)`,
+    );
   } else out.push(`✖ live re-run differs: ${head}`);
   out.push(`  outcome digest  expected ${r.digest.expected}`);
   out.push(`                  actual   ${r.digest.actual}`);

@@ -5,33 +5,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import { AspError } from '../errors.ts';
-import {
-  RECORDING_FORMAT,
-  RecordingLineSchema,
-  stepKey,
-  type DispatchLine,
-  type EventLine,
-  type FooterLine,
-  type HeaderLine,
-  type RecordingLine,
-  type ResultLine,
-} from './recording-schema.ts';
+import { TaskCollector, type At, type TaskRecording } from './recorded-tasks.ts';
+import { RECORDING_FORMAT, RecordingLineSchema, type FooterLine, type HeaderLine, type RecordingLine } from './recording-schema.ts';
 
-export type At<T> = T & { line: number };
-
-/** Everything recorded about one task, in write order (of its last attempt, for a resumed run). */
-export interface TaskRecording {
-  taskId: string;
-  events: At<EventLine>[];
-  dispatches: At<DispatchLine>[];
-  /** By stepKey(step, round). */
-  results: Map<string, At<ResultLine>>;
-  /** Error events by stepKey(step, round): the step's actor failed. */
-  errors: Map<string, At<EventLine>>;
-  lastLine: number;
-  /** The attempt (0, then one more per resume line) that last drove the task. */
-  attempt: number;
-}
+export type { At, TaskRecording } from './recorded-tasks.ts';
 
 export interface Recording {
   file: string;
@@ -68,16 +45,23 @@ export function corrupt(file: string, line: number | undefined, message: string,
   });
 }
 
+type TextLine = { n: number; text: string; terminated: boolean };
+
 /**
  * The recording's lines as they are read (plain or gzip, told by the first
  * bytes), numbered from 1, at most `maxLineBytes` each: a longer line stops
  * the read with RECORDING_CORRUPT (exit 2) naming it, before it is held
  * whole. Memory stays flat in the recording's length.
  */
-export async function* recordingLines(file: string, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<{ n: number; text: string; terminated: boolean }> {
+export async function* recordingLines(file: string, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<TextLine> {
+  for await (const batch of recordingLineBatches(file, maxLineBytes)) yield* batch;
+}
+
+/** recordingLines a chunk (≤ 1 MiB of the file) at a time: the lines before a bad one come first, then the error. */
+async function* recordingLineBatches(file: string, maxLineBytes: number): AsyncGenerator<TextLine[]> {
   const gzip = firstBytes(file, 2).equals(GZIP_MAGIC);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const input = gzip ? raw.pipe(createGunzip()) : raw;
+  const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
   raw.on('error', (err) => input.destroy(err));
   const decoder = new StringDecoder('utf8');
   let rest = '';
@@ -85,15 +69,22 @@ export async function* recordingLines(file: string, maxLineBytes = MAX_LINE_BYTE
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const text = rest + decoder.write(chunk);
+      const batch: TextLine[] = [];
       let from = 0;
+      let failure: AspError | undefined;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
         n++;
-        if (nl - from > maxLineBytes) throw tooLong(file, n, maxLineBytes);
-        yield { n, text: text.slice(from, nl), terminated: true };
+        if (nl - from > maxLineBytes) {
+          failure = tooLong(file, n, maxLineBytes);
+          break;
+        }
+        batch.push({ n, text: text.slice(from, nl), terminated: true });
         from = nl + 1;
       }
-      rest = text.slice(from);
-      if (rest.length > maxLineBytes) throw tooLong(file, n + 1, maxLineBytes);
+      rest = failure ? '' : text.slice(from);
+      if (!failure && rest.length > maxLineBytes) failure = tooLong(file, n + 1, maxLineBytes);
+      if (batch.length > 0) yield batch;
+      if (failure) throw failure;
     }
   } catch (err) {
     if (err instanceof AspError) throw err;
@@ -104,7 +95,7 @@ export async function* recordingLines(file: string, maxLineBytes = MAX_LINE_BYTE
     raw.destroy();
   }
   rest += decoder.end();
-  if (rest !== '') yield { n: n + 1, text: rest, terminated: false };
+  if (rest !== '') yield [{ n: n + 1, text: rest, terminated: false }];
 }
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
@@ -120,6 +111,11 @@ function tooLong(file: string, n: number, max: number): AspError {
  * place, a scenario text that does not match its hash, or an overlong line.
  */
 export async function* recordingEvents(pathOrDir: string, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<At<RecordingLine>> {
+  for await (const batch of recordingEventBatches(pathOrDir, maxLineBytes)) yield* batch;
+}
+
+/** recordingEvents a chunk at a time: the lines before a bad one come first, then the error. */
+export async function* recordingEventBatches(pathOrDir: string, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<Array<At<RecordingLine>>> {
   const file = recordingPath(pathOrDir);
   let size: number;
   try {
@@ -131,87 +127,46 @@ export async function* recordingEvents(pathOrDir: string, maxLineBytes = MAX_LIN
   }
   if (size === 0) throw corrupt(file, 1, 'the recording is empty (the run stopped before it started)');
   let footerLine: number | undefined;
-  for await (const { n, text, terminated } of recordingLines(file, maxLineBytes)) {
-    const parsed = parseLine(file, n, text, terminated);
-    if (n === 1 && parsed.kind !== 'header') throw corrupt(file, n, `expected the header line first, found a "${parsed.kind}" line`);
-    // Only a resume may follow a footer (the footer of the interrupted attempt; the resumed one writes its own).
-    if (footerLine !== undefined && parsed.kind !== 'resume') throw corrupt(file, n, `a "${parsed.kind}" line after the footer (line ${footerLine})`);
-    if (parsed.kind === 'resume') footerLine = undefined;
-    if (parsed.kind === 'header') {
-      if (n !== 1) throw corrupt(file, n, 'a second header line');
-      checkSource(file, parsed);
+  for await (const lines of recordingLineBatches(file, maxLineBytes)) {
+    const batch: Array<At<RecordingLine>> = [];
+    try {
+      for (const { n, text, terminated } of lines) {
+        const parsed = parseLine(file, n, text, terminated);
+        if (n === 1 && parsed.kind !== 'header') throw corrupt(file, n, `expected the header line first, found a "${parsed.kind}" line`);
+        // Only a resume may follow a footer (the footer of the interrupted attempt; the resumed one writes its own).
+        if (footerLine !== undefined && parsed.kind !== 'resume') throw corrupt(file, n, `a "${parsed.kind}" line after the footer (line ${footerLine})`);
+        if (parsed.kind === 'resume') footerLine = undefined;
+        if (parsed.kind === 'header') {
+          if (n !== 1) throw corrupt(file, n, 'a second header line');
+          checkSource(file, parsed);
+        }
+        if (parsed.kind === 'footer') footerLine = n;
+        // The parsed line is the schema's own copy: numbered in place.
+        (parsed as At<RecordingLine>).line = n;
+        batch.push(parsed as At<RecordingLine>);
+      }
+    } catch (err) {
+      if (batch.length > 0) yield batch;
+      throw err;
     }
-    if (parsed.kind === 'footer') footerLine = n;
-    yield { ...parsed, line: n };
+    if (batch.length > 0) yield batch;
   }
 }
 
 /**
- * Reads and validates a recording into its tasks. A resumed run's tasks are
- * taken from the last attempt that drove them (their earlier events are
- * superseded; steps answered from the database keep their first dispatch).
+ * Reads and validates a whole recording into its tasks (see TaskCollector).
+ * Holds every line: replay streams instead (recording-stream.ts).
  */
 export async function readRecording(pathOrDir: string, maxLineBytes = MAX_LINE_BYTES): Promise<Recording> {
   const file = recordingPath(pathOrDir);
-  let header: HeaderLine | undefined;
-  let footer: At<FooterLine> | undefined;
-  const tasks = new Map<string, TaskRecording>();
-  let attempt = 0;
-  let n = 0;
-  const resultAttempt = new WeakMap<At<ResultLine>, number>();
-  const taskOf = (taskId: string, line: number): TaskRecording => {
-    let t = tasks.get(taskId);
-    if (!t) tasks.set(taskId, (t = { taskId, events: [], dispatches: [], results: new Map(), errors: new Map(), lastLine: 0, attempt }));
-    if (t.attempt < attempt) {
-      t.attempt = attempt;
-      t.events = [];
-      t.errors.clear();
-    }
-    t.lastLine = line;
-    return t;
-  };
-
-  for await (const parsed of recordingEvents(file, maxLineBytes)) {
-    n = parsed.line;
-    switch (parsed.kind) {
-      case 'header':
-        header = parsed;
-        break;
-      case 'footer':
-        footer = parsed;
-        break;
-      case 'resume':
-        attempt++;
-        footer = undefined;
-        break;
-      case 'dispatch': {
-        const t = taskOf(parsed.taskId, n);
-        if (!t.dispatches.some((d) => d.step === parsed.step && d.round === parsed.round)) t.dispatches.push(parsed);
-        break;
-      }
-      case 'result': {
-        const t = taskOf(parsed.taskId, n);
-        const key = stepKey(parsed.step, parsed.round);
-        const previous = t.results.get(key);
-        // A resumed attempt reports again the results it took from the database; one attempt never twice.
-        if (previous && resultAttempt.get(previous) === attempt) throw corrupt(file, n, `a second result for task ${parsed.taskId} step ${parsed.step} round ${parsed.round} (first at line ${previous.line})`);
-        t.results.set(key, parsed);
-        resultAttempt.set(parsed, attempt);
-        break;
-      }
-      case 'event': {
-        const t = taskOf(parsed.taskId, n);
-        t.events.push(parsed);
-        if (parsed.error) t.errors.set(stepKey(parsed.step, parsed.stepRound), parsed);
-        break;
-      }
-    }
-  }
+  const collector = new TaskCollector((line, message) => corrupt(file, line, message));
+  for await (const batch of recordingEventBatches(file, maxLineBytes)) for (const parsed of batch) collector.add(parsed);
+  const { header, footer, tasks, lineCount, attempt } = collector;
   if (!header) throw corrupt(file, 1, 'no header line');
-  return { file, header, footer, tasks, lineCount: n, resumes: attempt };
+  return { file, header, footer, tasks, lineCount, resumes: attempt };
 }
 
-function parseLine(file: string, n: number, text: string, terminated: boolean) {
+export function parseLine(file: string, n: number, text: string, terminated: boolean): RecordingLine {
   if (text.trim() === '') throw corrupt(file, n, 'an empty line');
   let data: unknown;
   try {
@@ -265,5 +220,10 @@ function firstBytes(file: string, count: number): Buffer {
  */
 export function finishedFooter(recording: Recording): At<FooterLine> {
   if (recording.footer) return recording.footer;
-  throw corrupt(recording.file, recording.lineCount + 1, `the recording ends after line ${recording.lineCount} without a footer: the run crashed, was killed, or is still running`, 'replay needs a finished run; finish it with `npm run simulate -- --resume <runId>` (the recording goes on) or record it again');
+  throw corrupt(
+    recording.file,
+    recording.lineCount + 1,
+    `the recording ends after line ${recording.lineCount} without a footer: the run crashed, was killed, or is still running`,
+    'replay needs a finished run; finish it with `npm run simulate -- --resume <runId>` (the recording goes on) or record it again',
+  );
 }

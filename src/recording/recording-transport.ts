@@ -3,7 +3,7 @@ import { AspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
 import type { StepEnvelope, StepJob } from '../queue/job-schema.ts';
 import { TeamStepFailure } from '../queue/step-failure.ts';
-import type { Recording } from './recording-reader.ts';
+import type { RecordedRun } from './recording-stream.ts';
 import { stepKey } from './recording-schema.ts';
 
 /**
@@ -26,7 +26,7 @@ export class RecordingTransport implements StepTransport {
    * task; the caller ends the replay once the recording is used up.
    */
   constructor(
-    private readonly recording: Recording,
+    private readonly recording: RecordedRun,
     private readonly onProgress?: () => void,
   ) {}
 
@@ -40,7 +40,10 @@ export class RecordingTransport implements StepTransport {
     if (signal.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
     const { taskId, step, round } = job.request;
     const key = stepKey(step, round);
-    const task = this.recording.tasks.get(taskId);
+    // A streamed recording reads on until it holds every line of the task.
+    const loading = this.recording.load(taskId);
+    if (loading) await loading;
+    const task = this.recording.task(taskId);
     const error = task?.errors.get(key);
     // Both fail the task (never stop the run, as an infrastructure fault would): the recorded
     // outcome is reproduced, and a step the recorded run never ran is a divergence the replayer reports.

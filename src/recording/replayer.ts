@@ -7,6 +7,7 @@ import { ENGINE_VERSION } from '../version.ts';
 import type { TaskOutcome } from '../workflow/task-types.ts';
 import { describeEvent, eventRecord, requestDigest, sameEvent, type EventRecord } from './event-record.ts';
 import type { Recording, TaskRecording } from './recording-reader.ts';
+import { wholeRecording, type RecordedRun } from './recording-stream.ts';
 import { stepKey, type HeaderLine } from './recording-schema.ts';
 import { RecordingTransport } from './recording-transport.ts';
 export interface Divergence {
@@ -68,8 +69,9 @@ export function recordedScenario(header: HeaderLine): Scenario {
  * digest and the outcome digest. Stops after the first cycle that diverges
  * and reports its earliest line.
  */
-export async function replayRecording(recording: Recording, now: () => number = Date.now): Promise<ReplayReport> {
+export async function replayRecording(source: Recording | RecordedRun, now: () => number = Date.now): Promise<ReplayReport> {
   const started = now();
+  const recording = 'load' in source ? source : wholeRecording(source);
   const { header } = recording;
   const footer = recording.footer;
   const incomplete = footer === undefined;
@@ -113,12 +115,17 @@ export async function replayRecording(recording: Recording, now: () => number = 
     lean: true,
     // A recorded run that was interrupted never started some planned tasks.
     only: (taskId) => {
-      const recorded = recording.tasks.has(taskId) || footer?.tasks[taskId] !== undefined;
+      const recorded = recording.has(taskId) || footer?.tasks[taskId] !== undefined;
       if (recorded) replayed.add(taskId);
       else report.notRecorded++;
       return recorded;
     },
+  }).catch((err: unknown) => {
+    // A bad line met while streaming stops the run; it is the recording's fault, reported as such (exit 2).
+    throw recording.error ?? err;
   });
+  // The rest of the recording is read and checked whatever the replay found: a bad line anywhere is exit 2.
+  await recording.finish((taskId) => checker.divergence === undefined && !replayed.has(taskId));
   const finish = (divergence?: Divergence): ReplayReport => {
     if (divergence) Object.assign(report, { status: 'diverged', divergence });
     report.digest.actual = ran.digest;
@@ -127,9 +134,9 @@ export async function replayRecording(recording: Recording, now: () => number = 
   };
   if (incomplete) checker.finishOpenTasks(transport.stalled);
   if (checker.divergence) return finish(checker.divergence);
-  for (const taskId of [...recording.tasks.keys(), ...Object.keys(footer?.tasks ?? {})]) {
+  for (const taskId of [...recording.taskIds(), ...Object.keys(footer?.tasks ?? {})]) {
     if (replayed.has(taskId)) continue;
-    const line = recording.tasks.get(taskId)?.events[0]?.line ?? footer?.line ?? recording.lineCount;
+    const line = recording.task(taskId)?.events[0]?.line ?? footer?.line ?? recording.lineCount;
     return finish({ kind: 'unknown-task', line, taskId, expected: `task ${taskId} (recorded)`, actual: 'no such task in the recorded scenario plan' });
   }
   if (!footer) return finish();
@@ -144,7 +151,7 @@ class ReplayChecker implements RunObserver {
   divergence: Divergence | undefined;
 
   constructor(
-    private readonly recording: Recording,
+    private readonly recording: RecordedRun,
     private readonly report: ReplayReport,
     private readonly stop: () => void,
     private readonly stalled: (taskId: string) => boolean = () => false,
@@ -173,7 +180,8 @@ class ReplayChecker implements RunObserver {
     else this.report.tasks++;
     this.report.events += sink.events.length;
     this.report.dispatches += sink.dispatches.length;
-    const d = compareTask(outcome.taskId, this.recording.tasks.get(outcome.taskId), sink, outcome, this.recording);
+    const d = compareTask(outcome.taskId, this.recording.task(outcome.taskId), sink, outcome, this.recording);
+    this.recording.release(outcome.taskId);
     if (d) this.found.push(d);
   }
 
@@ -188,7 +196,7 @@ class ReplayChecker implements RunObserver {
       this.report.stalled += stalled.has(taskId) ? 1 : 0;
       this.report.events += sink.events.length;
       this.report.dispatches += sink.dispatches.length;
-      const d = compareSteps(taskId, this.recording.tasks.get(taskId), sink, this.recording);
+      const d = compareSteps(taskId, this.recording.task(taskId), sink, this.recording);
       if (d) this.found.push(d);
     }
     this.sinks.clear();
@@ -203,7 +211,7 @@ class ReplayChecker implements RunObserver {
   }
 }
 
-function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, outcome: TaskOutcome, recording: Recording): Divergence | undefined {
+function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, outcome: TaskOutcome, recording: RecordedRun): Divergence | undefined {
   const steps = compareSteps(taskId, recorded, sink, recording);
   if (steps || !recording.footer) return steps;
   const expected = recording.footer.tasks[taskId];
@@ -219,7 +227,7 @@ function compareTask(taskId: string, recorded: TaskRecording | undefined, sink: 
  * no footer the recording stops wherever the run stopped, so what was
  * recorded must be where the replay began: the replay may go further.
  */
-function compareSteps(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, recording: Recording): Divergence | undefined {
+function compareSteps(taskId: string, recorded: TaskRecording | undefined, sink: TaskSink, recording: RecordedRun): Divergence | undefined {
   const events = recorded?.events ?? [];
   const dispatches = recorded?.dispatches ?? [];
   const lastLine = recorded?.lastLine ?? recording.footer?.line ?? recording.lineCount;

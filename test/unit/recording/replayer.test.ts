@@ -8,6 +8,7 @@ import { SimulatedSarah } from '../../../src/agents/simulated-sarah.ts';
 import { main } from '../../../src/cli/main.ts';
 import { readRecording } from '../../../src/recording/recording-reader.ts';
 import { replayRecording } from '../../../src/recording/replayer.ts';
+import { openRecording, type RecordedRun } from '../../../src/recording/recording-stream.ts';
 import { inlineRun, SMALL_SCENARIO } from '../../support/inline-run.ts';
 
 let dir: string;
@@ -39,10 +40,16 @@ function editLine(file: string, pick: (line: JsonLine) => boolean, change: (line
   return index + 1;
 }
 
-describe('replay of an in-process recording', () => {
+/** Both ways to hand replay a recording: read whole (readRecording), and streamed as `asp replay` does (openRecording). */
+const READERS: Array<[string, (path: string) => Promise<Parameters<typeof replayRecording>[0]>]> = [
+  ['read whole', (path) => readRecording(path)],
+  ['streamed', (path) => openRecording(path)],
+];
+
+describe.each(READERS)('replay of an in-process recording (%s)', (_, open) => {
   it('re-drives every task and matches every transition and digest', async () => {
     const run = await inlineRun(SMALL_SCENARIO, dir);
-    const report = await replayRecording(await readRecording(run.file));
+    const report = await replayRecording(await open(run.file));
     expect(report.status).toBe('match');
     expect(report.tasks).toBe(6);
     expect(report.digest).toEqual({ expected: run.digest, actual: run.digest });
@@ -62,7 +69,7 @@ describe('replay of an in-process recording', () => {
     );
     const recording = await readRecording(run.file);
     const expectedEvent = recording.tasks.get(target!.taskId)!.events.find((e) => e.step === 'review' && e.stepRound === target!.round)!;
-    const report = await replayRecording(recording);
+    const report = await replayRecording(await open(run.file));
     expect(report.status).toBe('diverged');
     expect(report.divergence).toMatchObject({ kind: 'event', taskId: 'gamma', step: 'review', round: target!.round, line: expectedEvent.line, resultLine });
     expect(report.divergence!.expected).toContain('xstate.done.actor.review');
@@ -77,33 +84,53 @@ describe('replay of an in-process recording', () => {
   it('reports a changed number in an implement result (same states): the task digest differs', async () => {
     const run = await inlineRun(SMALL_SCENARIO, dir);
     // Done events carry no copy of the result, so the edit shows in what it changes: beta's outcome.
-    editLine(run.file, (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'beta', (l) => void (l.result.minutes += 1));
-    const report = await replayRecording(await readRecording(run.file));
+    editLine(
+      run.file,
+      (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'beta',
+      (l) => void (l.result.minutes += 1),
+    );
+    const report = await replayRecording(await open(run.file));
     expect(report.status).toBe('diverged');
     expect(report.divergence).toMatchObject({ kind: 'task-digest', taskId: 'beta' });
   });
 
   it('reports a task digest that does not match the footer', async () => {
     const run = await inlineRun(SMALL_SCENARIO, dir);
-    const footerLine = editLine(run.file, (l) => l.kind === 'footer', (l) => void (l.tasks.alpha = '0'.repeat(64)));
-    const report = await replayRecording(await readRecording(run.file));
+    const footerLine = editLine(
+      run.file,
+      (l) => l.kind === 'footer',
+      (l) => void (l.tasks.alpha = '0'.repeat(64)),
+    );
+    const report = await replayRecording(await open(run.file));
     expect(report.divergence).toMatchObject({ kind: 'task-digest', taskId: 'alpha', line: footerLine, expected: '0'.repeat(64) });
   });
 
   it('reports the root cause, not its consequences in later steps and cycles', async () => {
     const run = await inlineRun(SMALL_SCENARIO, dir);
     // alpha's actual size changes its review request and cycle 2's PROBE history too; the first line is alpha's implement event.
-    editLine(run.file, (l) => l.kind === 'footer', (l) => void l);
-    editLine(run.file, (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'alpha', (l) => void (l.result.size.addedModified += 7));
-    const report = await replayRecording(await readRecording(run.file));
+    editLine(
+      run.file,
+      (l) => l.kind === 'footer',
+      (l) => void l,
+    );
+    editLine(
+      run.file,
+      (l) => l.kind === 'result' && l.step === 'implement' && l.taskId === 'alpha',
+      (l) => void (l.result.size.addedModified += 7),
+    );
+    const report = await replayRecording(await open(run.file));
     // The first difference is alpha's own next request (its review, built from the size), before any later-cycle request.
     expect(report.divergence).toMatchObject({ kind: 'request', taskId: 'alpha', step: 'review' });
   });
 
   it('reports a step request the machine now builds differently', async () => {
     const run = await inlineRun(SMALL_SCENARIO, dir);
-    const line = editLine(run.file, (l) => l.kind === 'dispatch' && l.step === 'estimate' && l.taskId === 'gamma', (l) => void (l.request = 'f'.repeat(64)));
-    const report = await replayRecording(await readRecording(run.file));
+    const line = editLine(
+      run.file,
+      (l) => l.kind === 'dispatch' && l.step === 'estimate' && l.taskId === 'gamma',
+      (l) => void (l.request = 'f'.repeat(64)),
+    );
+    const report = await replayRecording(await open(run.file));
     expect(report.divergence).toMatchObject({ kind: 'request', taskId: 'gamma', step: 'estimate', round: 0, line });
     expect(report.divergence!.expected).toBe(`estimate round 0 request ${'f'.repeat(12)}`);
   });
@@ -121,7 +148,7 @@ describe('replay of an in-process recording', () => {
     const recording = await readRecording(run.file);
     const failed = recording.tasks.get('beta')!.events.at(-1)!;
     expect(failed).toMatchObject({ type: 'xstate.error.actor.review', state: 'failed', step: 'review', error: { message: 'simulated review failure of beta' } });
-    const report = await replayRecording(recording);
+    const report = await replayRecording(await open(run.file));
     expect(report.status).toBe('match');
     expect(report.digest.actual).toBe(run.digest);
   });
@@ -135,7 +162,7 @@ function cutRecording(file: string, keep: number, out: string): string[] {
   return lines;
 }
 
-describe('replay of a run that never finished (no footer)', () => {
+describe.each(READERS)('replay of a run that never finished (no footer) (%s)', (_, open) => {
   it('replays as far as the recording goes, says "incomplete" and exits 0', async () => {
     const run = await inlineRun(SMALL_SCENARIO, dir);
     const total = gunzipSync(readFileSync(run.file)).toString('utf8').trimEnd().split('\n').length;
@@ -144,7 +171,7 @@ describe('replay of a run that never finished (no footer)', () => {
     const lines = gunzipSync(readFileSync(run.file)).toString('utf8').trimEnd().split('\n');
     const lastDispatch = lines.findLastIndex((l, i) => i < total * 0.6 && JSON.parse(l).kind === 'dispatch');
     cutRecording(run.file, lastDispatch + 1, cut);
-    const report = await replayRecording(await readRecording(cut));
+    const report = await replayRecording(await open(cut));
     expect(report).toMatchObject({ status: 'match', incomplete: true });
     expect(report.stalled).toBeGreaterThanOrEqual(1);
     expect(report.tasks + report.stalled).toBeGreaterThanOrEqual(1);
@@ -164,10 +191,61 @@ describe('replay of a run that never finished (no footer)', () => {
       (l) => l.kind === 'result' && l.step === 'review' && l.taskId === 'alpha',
       (l) => void (l.result.verdict = l.result.verdict === 'approved' ? 'changes_requested' : 'approved'),
     );
-    const report = await replayRecording(await readRecording(cut));
+    const report = await replayRecording(await open(cut));
     expect(report.status).toBe('diverged');
     expect(report.divergence).toMatchObject({ taskId: 'alpha' });
     const { io: cli } = io();
     expect(await main(['replay', cut], cli)).toBe(1);
   }, 30_000);
+});
+
+describe('streamed replay (openRecording)', () => {
+  it('lets go of every task it replayed: what it holds is the tasks in flight, not the recording', async () => {
+    const run = await inlineRun(SMALL_SCENARIO, dir);
+    const recorded = await readRecording(run.file);
+    const streamed: RecordedRun = await openRecording(run.file);
+    expect(streamed.lineCount).toBe(recorded.lineCount);
+    expect(streamed.footer).toEqual(recorded.footer);
+    expect([...streamed.taskIds()]).toEqual([...recorded.tasks.keys()]);
+    const report = await replayRecording(streamed);
+    expect(report.status).toBe('match');
+    for (const taskId of recorded.tasks.keys()) expect(streamed.task(taskId)).toBeUndefined();
+  });
+
+  it('loads a task whole before its first step: the same lines as the whole read', async () => {
+    const run = await inlineRun(SMALL_SCENARIO, dir);
+    const recorded = await readRecording(run.file);
+    const streamed = await openRecording(run.file);
+    for (const taskId of ['gamma', 'alpha', 'gen-c3-2']) {
+      await streamed.load(taskId);
+      expect(streamed.task(taskId)).toEqual(recorded.tasks.get(taskId));
+    }
+  });
+
+  it('a bad line after the tasks it needed still fails the replay with exit 2, naming the line', async () => {
+    const run = await inlineRun(SMALL_SCENARIO, dir);
+    const line = editLine(
+      run.file,
+      (l) => l.kind === 'result' && l.taskId === 'gen-c3-3' && l.step === 'accept',
+      (l) => void (l.result.minutes = 'many'),
+    );
+    const err = await replayRecording(await openRecording(run.file)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'RECORDING_CORRUPT', exitCode: 2 });
+    expect((err as Error).message).toContain(`${run.file}:${line}:`);
+    const { out, io: cli } = io();
+    expect(await main(['replay', run.file], cli)).toBe(2);
+    expect(out.stderr).toContain(`${run.file}:${line}:`);
+  });
+
+  it('a resumed run’s recording is read whole (its tasks’ last attempts are known only at its end) and replays the same', async () => {
+    const run = await inlineRun(SMALL_SCENARIO, dir);
+    const lines = gunzipSync(readFileSync(run.file)).toString('utf8').trimEnd().split('\n');
+    const plain = join(dir, 'resumed.ndjson');
+    // A resume line after the footer, with nothing after it: the recording is then incomplete.
+    writeFileSync(plain, `${[...lines, JSON.stringify({ kind: 'resume', seq: lines.length - 1, resumedAt: new Date(0).toISOString() })].join('\n')}\n`);
+    const streamed = await openRecording(plain);
+    expect(streamed.resumes).toBe(1);
+    const whole = await replayRecording(await readRecording(plain));
+    expect(await replayRecording(streamed)).toMatchObject({ status: whole.status, incomplete: whole.incomplete, tasks: whole.tasks, events: whole.events });
+  });
 });
