@@ -47,7 +47,12 @@ export class StepDispatcher {
         persona,
         new StepQueue(
           { redisUrl: options.redisUrl, prefix: options.prefix, persona },
-          { onCompleted: (id, value) => this.complete(id, value), onFailed: (id, reason) => this.fail(id, reason) },
+          {
+            onCompleted: (id, value) => this.complete(id, value),
+            onFailed: (id, reason) => this.fail(id, reason),
+            // A resumed run may add a job that already finished (its event long gone): its outcome is read from Redis.
+            onDuplicated: (id) => void this.settleDuplicate(id),
+          },
         ),
       );
     }
@@ -55,9 +60,13 @@ export class StepDispatcher {
 
   /** One listener on the run's signal (not one combined signal per step, which Node never frees). */
   private watchRunSignal(): void {
-    this.options.signal?.addEventListener('abort', () => {
-      for (const id of [...this.pending.keys()]) this.fail(id, 'interrupted');
-    }, { once: true });
+    this.options.signal?.addEventListener(
+      'abort',
+      () => {
+        for (const id of [...this.pending.keys()]) this.fail(id, 'interrupted');
+      },
+      { once: true },
+    );
   }
 
   async ready(): Promise<void> {
@@ -77,23 +86,15 @@ export class StepDispatcher {
     if (this.pending.has(jobId)) throw new AspError('INTERNAL', `step ${jobId} is already in flight`);
     if (this.options.signal?.aborted) throw new AspError('STEP_FAILED', 'interrupted');
     const result = new Promise<StepEnvelope>((resolve, reject) => {
-      const timer = setTimeout(
-        () => this.fail(jobId, `no result within ${this.options.timeoutMs} ms (is the ${persona} listener alive?)`),
-        this.options.timeoutMs,
-      );
+      const timer = setTimeout(() => this.fail(jobId, `no result within ${this.options.timeoutMs} ms (is the ${persona} listener alive?)`), this.options.timeoutMs);
       timer.unref();
       this.pending.set(jobId, { persona, data, since: Date.now(), resolve, reject, timer });
     });
     const onAbort = () => this.fail(jobId, 'interrupted');
     signal?.addEventListener('abort', onAbort, { once: true });
     // Not awaited before the result: while Redis is away the add waits, and an abort must still settle the step.
-    void queue
-      .add(data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs })
-      // A resumed run may find the job already finished (its event long gone).
-      .then(async () => {
-        if (this.pending.has(jobId)) await this.settleFromRedis(jobId, persona);
-      })
-      .catch((err: unknown) => this.fail(jobId, `could not enqueue: ${(err as Error).message}`));
+    // A job Redis already had is reported by a 'duplicated' event (settleDuplicate); a missed one, by the sweeper.
+    void queue.add(data, { jobId, attempts: this.options.attempts, backoffMs: this.options.backoffMs }).catch((err: unknown) => this.fail(jobId, `could not enqueue: ${(err as Error).message}`));
     try {
       return await result;
     } finally {
@@ -117,6 +118,16 @@ export class StepDispatcher {
     this.pending.delete(jobId);
     clearTimeout(p.timer);
     p.reject(stepFailure(reason));
+  }
+
+  private async settleDuplicate(jobId: string): Promise<void> {
+    const p = this.pending.get(jobId);
+    if (!p) return;
+    try {
+      await this.settleFromRedis(jobId, p.persona);
+    } catch (err) {
+      this.options.logger.debug({ err, jobId }, 'could not read a duplicated job (Redis unavailable?); the sweeper asks again');
+    }
   }
 
   private async settleFromRedis(jobId: string, persona: PersonaName): Promise<'pending' | 'settled' | 'lost'> {

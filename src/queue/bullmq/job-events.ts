@@ -4,6 +4,8 @@ import type { Queue, QueueEvents } from 'bullmq';
 export interface JobEvents {
   onCompleted(jobId: string, returnValue: unknown): void;
   onFailed(jobId: string, reason: string): void;
+  /** A job was added with an id the queue already has (a resumed run's step): its outcome may be there already. */
+  onDuplicated?(jobId: string): void;
 }
 
 /** A job return value as stored: JSON when it parses, else the text. */
@@ -28,6 +30,7 @@ export function listenForOutcomes(queue: Queue, events: QueueEvents, handlers: J
   events.on('completed', ({ jobId, returnvalue }) => {
     handlers.onCompleted(jobId, typeof returnvalue === 'string' ? safeJson(returnvalue) : returnvalue);
   });
+  if (handlers.onDuplicated) events.on('duplicated', ({ jobId }) => handlers.onDuplicated?.(jobId));
   events.on('failed', ({ jobId, failedReason }) => {
     queue.getJobState(jobId).then(
       (state) => {
