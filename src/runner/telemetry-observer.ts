@@ -25,7 +25,7 @@ export class TelemetryObserver implements RunObserver {
   }
 
   taskStarted(task: Parameters<NonNullable<RunObserver['taskStarted']>>[0]): void {
-    this.store.recordTaskStart(this.runId, task);
+    this.writer.taskStart(task);
   }
 
   resultReceived({ taskId, round, jobId, envelope }: Parameters<NonNullable<RunObserver['resultReceived']>>[0]): void {

@@ -126,7 +126,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return this.write(() => {
       const { result, meta } = record;
       const step = result.step;
-      return this.db.transaction(() => {
+      return this.atomically(() => {
         const inserted = this.stmt(
             `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
                queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at, actor)
@@ -143,8 +143,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
           .run(record.runId, record.taskId, STEP_PHASE[step], step, record.round, STEP_PERSONA[step], result.minutes);
         if (result.step === 'implement' || result.step === 'fix') {
           const s = result.size;
-          this.db
-            .prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          this.stmt('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
             .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
           this.recordDefects(record, result.injected);
         }
@@ -153,8 +152,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
         if (result.step === 'estimate') {
           const e = result.estimate;
           const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
-          this.db
-            .prepare(
+          this.stmt(
               `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
                  size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
                  time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
@@ -169,7 +167,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
             );
         }
         return true;
-      })();
+      });
     });
   }
 
@@ -182,7 +180,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {
     this.write(() => {
-      this.db.transaction(() => {
+      this.atomically(() => {
         this.stmt(
             `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
                sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
@@ -196,7 +194,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
         const escaped = this.stmt('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
         for (const d of outcome.escaped) escaped.run(runId, d.id);
         this.stmt('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
-      })();
+      });
     });
   }
 
@@ -255,6 +253,11 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.write(() => {
       this.stmt('DELETE FROM run_leases WHERE run_id = ? AND token = ?').run(runId, token);
     });
+  }
+
+  /** `fn` as one transaction; inside a batch it is already part of one (no savepoint per record). */
+  private atomically<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
   }
 
   batch<T>(fn: () => T): T {

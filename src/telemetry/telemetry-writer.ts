@@ -1,14 +1,15 @@
-import type { TaskOutcome } from '../workflow/task-types.ts';
+import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import type { StepRecord, TelemetryStore } from './telemetry-store.ts';
 
 /**
- * The run's single database writer. Step results and task outcomes are
- * buffered and written in one transaction per batch (every `flushMs` or
+ * The run's single database writer. Task starts, step results and task
+ * outcomes are buffered and written in one transaction per batch (every `flushMs` or
  * `maxBatch` records), which keeps SQLite far from the hot path of large
  * runs. Each step result is still stored exactly once (the store ignores a
  * repeat of the same task/step/round).
  */
 export class TelemetryWriter {
+  private starts: TaskSubject[] = [];
   private steps: StepRecord[] = [];
   private outcomes: Array<{ outcome: TaskOutcome; sim: { startMin: number; endMin: number } | null }> = [];
   private timer: NodeJS.Timeout | undefined;
@@ -27,6 +28,12 @@ export class TelemetryWriter {
     return this.written;
   }
 
+  /** A task's row (state running); written before the step results and outcomes of the same batch. */
+  taskStart(task: TaskSubject): void {
+    this.starts.push(task);
+    this.schedule();
+  }
+
   step(record: StepRecord): void {
     this.steps.push(record);
     this.schedule();
@@ -38,7 +45,7 @@ export class TelemetryWriter {
   }
 
   private schedule(): void {
-    if (this.steps.length + this.outcomes.length >= (this.options.maxBatch ?? 500)) {
+    if (this.starts.length + this.steps.length + this.outcomes.length >= (this.options.maxBatch ?? 500)) {
       this.flush();
       return;
     }
@@ -52,19 +59,23 @@ export class TelemetryWriter {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.steps.length === 0 && this.outcomes.length === 0) return;
+    if (this.starts.length === 0 && this.steps.length === 0 && this.outcomes.length === 0) return;
+    const starts = this.starts;
     const steps = this.steps;
     const outcomes = this.outcomes;
+    this.starts = [];
     this.steps = [];
     this.outcomes = [];
     try {
       this.store.batch(() => {
+        for (const t of starts) this.store.recordTaskStart(this.runId, t);
         for (const s of steps) this.store.recordStep(s);
         for (const o of outcomes) this.store.recordTaskOutcome(this.runId, o.outcome, o.sim);
       });
     } catch (err) {
       // Kept, in order, for the next flush; the store already reported the failure (the run stops).
       // Never thrown: a flush runs from a timer, where an error would kill the process.
+      this.starts = starts.concat(this.starts);
       this.steps = steps.concat(this.steps);
       this.outcomes = outcomes.concat(this.outcomes);
       this.lastError = err;
@@ -76,6 +87,6 @@ export class TelemetryWriter {
 
   /** Records buffered and not yet written (after a failed flush). */
   get unwritten(): number {
-    return this.steps.length + this.outcomes.length;
+    return this.starts.length + this.steps.length + this.outcomes.length;
   }
 }
