@@ -112,6 +112,8 @@ export function isRunFault(err: unknown): boolean {
 class CycleDriver {
   private readonly history: ProbeHistory;
   private readonly machine: typeof taskMachine;
+  /** Some observer wants the machines' events (the recorder, the replayer): only then are machines inspected. */
+  private readonly watched: boolean;
   private clock = 0;
   private planOffset = 0;
   readonly progress: Progress = { cycle: 0, cycles: 0, cycleName: '', done: 0, failed: 0, total: 0, inFlight: 0 };
@@ -125,6 +127,7 @@ class CycleDriver {
   ) {
     const { runId, scenario, transport, resume } = options;
     this.history = new ProbeHistory(scenario);
+    this.watched = (options.observers ?? []).some((o) => typeof o.machineEvent === 'function');
     const actors = stepActors({
       runId,
       scenario,
@@ -197,7 +200,7 @@ class CycleDriver {
     try {
       const actor = createActor(this.machine, { input: { task, maxReviewRounds: options.scenario.workflow.maxReviewRounds, history } });
       actor.subscribe({ error: () => undefined });
-      watchMachine(actor, (w) => events.machineEvent({ taskId: task.id, ...w }));
+      if (this.watched) watchMachine(actor, (w) => events.machineEvent({ taskId: task.id, ...w }));
       actor.start();
       const outcome = await toPromise(actor);
       // A step that failed while the run was stopping (interrupted, or stopped by an infrastructure

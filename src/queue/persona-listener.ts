@@ -71,7 +71,6 @@ export class PersonaListener {
   }
 
   private async handle(raw: ConsumedJob): Promise<StepEnvelope> {
-    const log = this.options.logger.child({ jobId: raw.id });
     const size = Buffer.byteLength(JSON.stringify(raw.data ?? null));
     if (size > MAX_JOB_BYTES) throw new UnrecoverableError(`invalid job: payload is ${size} bytes, the limit is ${MAX_JOB_BYTES}`);
     const parsed = StepJobSchema.safeParse(raw.data);
@@ -87,7 +86,9 @@ export class PersonaListener {
       const result = await executeStep(job.agent ? this.commandAgent : this.agent, job, { workspaceRoot: this.options.workspaceRoot, attempt: raw.attemptsMade });
       this.jobsDone++;
       this.lastStep = { runId: job.runId, taskId, step, round, at: Date.now() };
-      log.debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
+      // No child logger per job: the line is only built when debug lines are written.
+      const log = this.options.logger;
+      if (log.isLevelEnabled('debug')) log.child({ jobId: raw.id }).debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
       return {
         result,
         meta: {
