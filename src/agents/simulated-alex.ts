@@ -35,7 +35,9 @@ export class SimulatedAlex implements PersonaAgent {
         phaseInjected: 'code',
         fixMinutesMedian: model.fixMinutes,
       });
-      const measured = await this.write(ctx, generateSource(random, request.taskId, size), `Implement ${request.taskId}`, { added: size, modified: 0 });
+      // The source text is only made for a workspace (its draws are the step's last: none follows them).
+      const files = ctx.workspace ? generateSource(random, request.taskId, size) : [];
+      const measured = await this.write(ctx, files, `Implement ${request.taskId}`, { added: size, modified: 0 });
       return { step: 'implement', minutes, size: measured.size, injected, fixed: [], cost: costOf(model.cost, minutes), ...(measured.commit ? { commit: measured.commit } : {}) };
     }
 
