@@ -4,10 +4,15 @@ import type { PersonaAgent } from '../agents/persona-agent.ts';
 import { executeStep } from '../agents/step-execution.ts';
 import { AspError, isAspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
-import { StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
+import { z } from 'zod';
+import { HistoryPointSchema, StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
 import { stepFailure } from '../queue/step-failure.ts';
 import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { INTERRUPTED, type StepTransport, type TransportContext } from './step-transport.ts';
+
+/** The estimate request's history, as StepRequestSchema has it. */
+const HistorySchema = z.array(HistoryPointSchema).max(100_000);
+type HistoryWire = z.infer<typeof HistorySchema>;
 
 export interface InlineTransportOptions {
   /** Root of the task workspaces (workspace mode `git`). */
@@ -36,16 +41,15 @@ export class InlineTransport implements StepTransport {
   }
 
   async deliver(persona: PersonaName, _jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
-    const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(job)));
-    if (!parsed.success) throw new AspError('STEP_FAILED', `invalid job: ${describeIssues(parsed.error)}`);
-    const agent = parsed.data.agent ? this.commandAgentOf(persona) : this.agentOf(persona);
+    const data = this.parseJob(job);
+    const agent = data.agent ? this.commandAgentOf(persona) : this.agentOf(persona);
     const enqueuedAt = Date.now();
     let lastError: unknown;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (signal.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
       const startedAt = Date.now();
       try {
-        const result = await executeStep(agent, parsed.data, { workspaceRoot: this.options.workspaceRoot, attempt });
+        const result = await executeStep(agent, data, { workspaceRoot: this.options.workspaceRoot, attempt });
         const meta = { persona, listenerId: `${persona}-inline`, userId: `${persona}@example.com`, pid: process.pid, attemptsMade: attempt, enqueuedAt, startedAt, finishedAt: Date.now() };
         // Through JSON and the wire schema, as results come off the queue.
         return StepEnvelopeSchema.parse(JSON.parse(JSON.stringify({ result, meta }))) as StepEnvelope;
@@ -59,6 +63,41 @@ export class InlineTransport implements StepTransport {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * The job as a listener reads it: through JSON and the wire schema. Every
+   * estimate of a cycle carries the same PROBE history array (up to 200
+   * points): it goes through JSON and the schema once per cycle, the rest of
+   * the job every time. Any problem: the whole job is parsed, for the
+   * listener's exact message.
+   */
+  private parseJob(job: StepJob): StepJob {
+    const { request } = job;
+    const history = request.step === 'estimate' && request.history.length > 0 ? this.parsedHistory(request.history) : undefined;
+    if (history && request.step === 'estimate') {
+      const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify({ ...job, request: { ...request, history: [] } })));
+      if (parsed.success && parsed.data.request.step === 'estimate') {
+        parsed.data.request.history = history;
+        return parsed.data;
+      }
+    }
+    const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(job)));
+    if (!parsed.success) throw new AspError('STEP_FAILED', `invalid job: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  }
+
+  private readonly histories = new WeakMap<object, HistoryWire | null>();
+
+  /** The history as the wire schema parses it (null: it does not parse), once per array. */
+  private parsedHistory(history: HistoryWire): HistoryWire | undefined {
+    let parsed = this.histories.get(history);
+    if (parsed === undefined) {
+      const result = HistorySchema.safeParse(JSON.parse(JSON.stringify(history)));
+      parsed = result.success ? result.data : null;
+      this.histories.set(history, parsed);
+    }
+    return parsed ?? undefined;
+  }
 
   /** A command agent, as a listener runs it (the API key from ASP_API_KEY_FILE / ASP_API_KEY). */
   private commandAgentOf(persona: PersonaName): PersonaAgent {
