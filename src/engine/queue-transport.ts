@@ -74,8 +74,20 @@ export class QueueTransport implements StepTransport {
     });
     this.watchdog.start();
     if (!this.options.standing) this.credentials = await provisionPersonaCredentials({ redisUrl: this.redis.url, prefix, runId, runDir, personas: WORKER_PERSONAS, logger: log });
+    // The dispatcher's queues connect while the listeners start.
+    this.dispatcher = new StepDispatcher({
+      redisUrl: this.redis.url,
+      prefix,
+      personas: WORKER_PERSONAS,
+      attempts: scenario.workflow.stepAttempts,
+      backoffMs: scenario.workflow.stepBackoffMs,
+      timeoutMs: scenario.workflow.stepTimeoutMs,
+      logger: log,
+      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
+      signal,
+    });
     this.runtime = this.options.runtime ?? createRuntime(scenario.runtime);
-    await this.runtime.start({
+    const listeners = this.runtime.start({
       runId,
       redisUrl: this.redis.url,
       redisUrlFiles: this.credentials?.urlFiles() ?? {},
@@ -92,24 +104,17 @@ export class QueueTransport implements StepTransport {
       },
       onListenerExit: (persona, info) => log.warn({ persona, ...info }, 'listener exited; restarting it'),
       onPersonaDown: (persona, lastExit) =>
-        ctx.fail(new AspError('RUNTIME_FAILED', `persona ${persona} has no live listener (${lastExit}); run ${runId} stopped without failing any of ${persona}'s tasks`, {
-          exitCode: ExitCode.INFRASTRUCTURE,
-          hint: `see the ${persona} listener lines in ${runDir}/run.log, then finish the run with: npm run simulate -- --resume ${runId}`,
-        })),
+        ctx.fail(
+          new AspError('RUNTIME_FAILED', `persona ${persona} has no live listener (${lastExit}); run ${runId} stopped without failing any of ${persona}'s tasks`, {
+            exitCode: ExitCode.INFRASTRUCTURE,
+            hint: `see the ${persona} listener lines in ${runDir}/run.log, then finish the run with: npm run simulate -- --resume ${runId}`,
+          }),
+        ),
       signal,
     });
-    this.dispatcher = new StepDispatcher({
-      redisUrl: this.redis.url,
-      prefix,
-      personas: WORKER_PERSONAS,
-      attempts: scenario.workflow.stepAttempts,
-      backoffMs: scenario.workflow.stepBackoffMs,
-      timeoutMs: scenario.workflow.stepTimeoutMs,
-      logger: log,
-      // In-flight steps are handed back when the run stops (interrupt, Redis outage).
-      signal,
-    });
-    await this.dispatcher.ready();
+    const started = await Promise.allSettled([listeners, this.dispatcher.ready()]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Gives back what Redis lost (the persona ACL users, the jobs in flight); one at a time, at most once a second. */
@@ -136,16 +141,20 @@ export class QueueTransport implements StepTransport {
   }
 
   close(): Promise<void> {
-    this.closing ??= cleanup(this.options.logger.child({ component: 'queue-transport' }), [
-      ['watchdog', async () => this.watchdog?.close()],
-      ['runtime', async () => this.runtime?.close()],
-      ['credentials', async () => this.credentials?.close()],
-      // Every step result has been reported, so even an interrupted run leaves no keys behind.
-      // After an outage Redis is gone: nothing to remove now (a resume removes the queues), and nothing may linger to run later.
-      ['queues', async () => this.options.removeQueues && !this.outage && this.dispatcher && (await this.dispatcher.obliterate())],
-      ['dispatcher', async () => this.dispatcher?.close(this.outage)],
-      ['redis', () => this.redis.close()],
-    ], this.outage ? 3000 : 20_000);
+    this.closing ??= cleanup(
+      this.options.logger.child({ component: 'queue-transport' }),
+      [
+        ['watchdog', async () => this.watchdog?.close()],
+        ['runtime', async () => this.runtime?.close()],
+        ['credentials', async () => this.credentials?.close()],
+        // Every step result has been reported, so even an interrupted run leaves no keys behind.
+        // After an outage Redis is gone: nothing to remove now (a resume removes the queues), and nothing may linger to run later.
+        ['queues', async () => this.options.removeQueues && !this.outage && this.dispatcher && (await this.dispatcher.obliterate())],
+        ['dispatcher', async () => this.dispatcher?.close(this.outage)],
+        ['redis', () => this.redis.close()],
+      ],
+      this.outage ? 3000 : 20_000,
+    );
     return this.closing;
   }
 }
@@ -171,4 +180,3 @@ export function forwardListenerLog(logger: Logger, persona: string, line: Record
   else if (n >= 30) logger.info(fields, text);
   else logger.debug(fields, text);
 }
-

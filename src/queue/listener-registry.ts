@@ -9,6 +9,8 @@ import { RedisClient } from './bullmq-driver.ts';
  */
 export const HEARTBEAT_INTERVAL_MS = 1000;
 export const HEARTBEAT_TTL_MS = 5000;
+/** How often waitForListeners looks for the listeners' first beats. */
+const READY_POLL_MS = 20;
 
 export interface ListenerBeat {
   persona: PersonaName;
@@ -110,7 +112,8 @@ export async function waitForListeners(
           hint: 'look at the listener lines in the run log (runs/<runId>/run.log)',
         });
       }
-      await new Promise((r) => setTimeout(r, 100));
+      // Often: a run waits for its listeners only here, and a look is one SCAN and one MGET.
+      await new Promise((r) => setTimeout(r, READY_POLL_MS));
     }
   } finally {
     await redis.close();

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { AspError, errorMessage } from '../errors.ts';
 
 /**
@@ -68,8 +68,7 @@ export interface ImageSummary {
 export type LogStream = 'stdout' | 'stderr';
 
 const UNAVAILABLE_HINT =
-  'start a Docker engine (on Debian: docker/start-dockerd.sh installs and starts one), ' +
-  'check that this user may use /var/run/docker.sock (or DOCKER_HOST), or use --runtime process';
+  'start a Docker engine (on Debian: docker/start-dockerd.sh installs and starts one), ' + 'check that this user may use /var/run/docker.sock (or DOCKER_HOST), or use --runtime process';
 
 function statusOf(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -86,25 +85,27 @@ function envRecord(list: readonly string[] | null | undefined): Record<string, s
 }
 
 export class DockerClient {
-  private readonly docker: Docker;
+  private engine: Promise<Docker> | undefined;
   private readonly pingTimeoutMs: number;
 
-  constructor(options: DockerClientOptions = {}) {
-    this.docker = options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker();
+  constructor(private readonly options: DockerClientOptions = {}) {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 5000;
+  }
+
+  /** dockerode, loaded at first use: a run on the process runtime never loads it (some 200 modules). */
+  private docker(): Promise<Docker> {
+    this.engine ??= import('dockerode').then(({ default: Dockerode }) => (this.options.socketPath ? new Dockerode({ socketPath: this.options.socketPath }) : new Dockerode()));
+    return this.engine;
   }
 
   /** Resolves when the engine answers; otherwise throws DOCKER_UNAVAILABLE with what to do. */
   async ping(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.pingTimeoutMs} ms`)),
-        this.pingTimeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
     });
     try {
-      await Promise.race([this.docker.ping(), timeout]);
+      await Promise.race([this.docker().then((docker) => docker.ping()), timeout]);
     } catch (err) {
       throw new AspError('DOCKER_UNAVAILABLE', `no Docker engine answers: ${errorMessage(err)}`, {
         cause: err,
@@ -117,13 +118,13 @@ export class DockerClient {
 
   /** The engine's version string, e.g. "20.10.24+dfsg1". */
   async serverVersion(): Promise<string> {
-    const v = (await this.docker.version()) as { Version?: string };
+    const v = (await (await this.docker()).version()) as { Version?: string };
     return v.Version ?? 'unknown';
   }
 
   async image(name: string): Promise<ImageSummary | null> {
     try {
-      const info = await this.docker.getImage(name).inspect();
+      const info = await (await this.docker()).getImage(name).inspect();
       return { id: info.Id, sizeBytes: info.Size, labels: info.Config?.Labels ?? {} };
     } catch (err) {
       if (statusOf(err) === 404) return null;
@@ -134,7 +135,7 @@ export class DockerClient {
   /** Removes an image (tests use it for throw-away tags). A missing image is fine. */
   async removeImage(name: string): Promise<void> {
     try {
-      await this.docker.getImage(name).remove({ force: true });
+      await (await this.docker()).getImage(name).remove({ force: true });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
@@ -142,7 +143,9 @@ export class DockerClient {
 
   /** Creates and starts a container; returns its id. A half-created container is removed. */
   async run(spec: ContainerSpec): Promise<string> {
-    const container = await this.docker.createContainer({
+    const container = await (
+      await this.docker()
+    ).createContainer({
       name: spec.name,
       Image: spec.image,
       ...(spec.cmd ? { Cmd: spec.cmd } : {}),
@@ -174,14 +177,12 @@ export class DockerClient {
    * function that stops following. The promise `ended` settles when the
    * container's output ends (it exited or was removed).
    */
-  async followLogs(
-    id: string,
-    onLine: (stream: LogStream, line: string) => void,
-  ): Promise<{ stop: () => void; ended: Promise<void> }> {
-    const raw = await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: false });
+  async followLogs(id: string, onLine: (stream: LogStream, line: string) => void): Promise<{ stop: () => void; ended: Promise<void> }> {
+    const docker = await this.docker();
+    const raw = await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: false });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    this.docker.modem.demuxStream(raw, stdout, stderr);
+    docker.modem.demuxStream(raw, stdout, stderr);
     const lines = (stream: PassThrough, name: LogStream): Promise<void> =>
       new Promise((resolve) => {
         const rl = createInterface({ input: stream, crlfDelay: Infinity });
@@ -208,7 +209,7 @@ export class DockerClient {
   /** Resolves with the exit code when the container stops (or null when it is gone). */
   async wait(id: string): Promise<number | null> {
     try {
-      const result = (await this.docker.getContainer(id).wait()) as { StatusCode?: number };
+      const result = (await (await this.docker()).getContainer(id).wait()) as { StatusCode?: number };
       return typeof result.StatusCode === 'number' ? result.StatusCode : null;
     } catch (err) {
       if (statusOf(err) === 404) return null;
@@ -218,7 +219,7 @@ export class DockerClient {
 
   async inspect(id: string): Promise<ContainerDetails | null> {
     try {
-      const info = await this.docker.getContainer(id).inspect();
+      const info = await (await this.docker()).getContainer(id).inspect();
       return {
         id: info.Id,
         name: info.Name.replace(/^\//, ''),
@@ -241,7 +242,7 @@ export class DockerClient {
    * A container that is already stopped or gone is fine.
    */
   async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
-    const container = this.docker.getContainer(id);
+    const container = (await this.docker()).getContainer(id);
     try {
       await container.stop({ t: graceSeconds });
     } catch (err) {
@@ -260,7 +261,7 @@ export class DockerClient {
 
   /** Containers (running or not) that carry every given label (`key` or `key=value`). */
   async listByLabels(labels: readonly string[]): Promise<ContainerSummary[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [...labels] } });
+    const list = await (await this.docker()).listContainers({ all: true, filters: { label: [...labels] } });
     return list.map((c) => ({
       id: c.Id,
       name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
@@ -271,7 +272,8 @@ export class DockerClient {
 
   /** Runs a command in a running container and collects its output. */
   async exec(id: string, cmd: string[], options: { user?: string; env?: Record<string, string> } = {}): Promise<ExecResult> {
-    const exec = await this.docker.getContainer(id).exec({
+    const docker = await this.docker();
+    const exec = await docker.getContainer(id).exec({
       Cmd: cmd,
       AttachStdout: true,
       AttachStderr: true,
@@ -285,7 +287,7 @@ export class DockerClient {
     const stderr = new PassThrough();
     stdout.on('data', (c: Buffer) => out.push(c));
     stderr.on('data', (c: Buffer) => err.push(c));
-    this.docker.modem.demuxStream(stream, stdout, stderr);
+    docker.modem.demuxStream(stream, stdout, stderr);
     await new Promise<void>((resolve, reject) => {
       stream.on('end', () => resolve());
       stream.on('close', () => resolve());

@@ -38,19 +38,22 @@ export class ProcessRuntime implements AgentRuntime {
 
   async start(options: RuntimeStartOptions): Promise<void> {
     this.options = options;
-    const homes = {} as Record<PersonaName, string>;
-    for (const persona of options.personas) {
-      const identity = PERSONA_IDENTITIES[persona];
-      homes[persona] = resolve(options.runDir, 'home', persona);
-      await configureGitIdentity(homes[persona], identity.gitName, identity.gitEmail);
-    }
-    // Root: each persona's listeners under a uid of their own (listener-identity.ts).
-    this.identities = await planListenerIdentities(options, [aspCommandLine([])[1][0] ?? '', process.execPath]);
+    const homes = Object.fromEntries(options.personas.map((p) => [p, resolve(options.runDir, 'home', p)])) as Record<PersonaName, string>;
+    // The personas' HOMEs (git identity) at once: each is a few git processes.
+    const [identities] = await Promise.all([
+      // Root: each persona's listeners under a uid of their own (listener-identity.ts).
+      planListenerIdentities(options, [aspCommandLine([])[1][0] ?? '', process.execPath]),
+      ...options.personas.map((p) => configureGitIdentity(homes[p], PERSONA_IDENTITIES[p].gitName, PERSONA_IDENTITIES[p].gitEmail)),
+    ]);
+    this.identities = identities;
     if (this.identities.separate) await prepareListenerFiles(options, this.identities.ids, homes);
     for (const persona of options.personas) {
-      options.onLog?.(persona, this.identities.separate
-        ? { level: 30, msg: `listeners of ${persona} run as uid ${this.identities.ids[persona].uid}, group ${this.identities.ids[persona].gid}` }
-        : { level: 40, msg: `listeners of ${persona} run as the runner's own user, not isolated from the other personas: ${this.identities.reason}` });
+      options.onLog?.(
+        persona,
+        this.identities.separate
+          ? { level: 30, msg: `listeners of ${persona} run as uid ${this.identities.ids[persona].uid}, group ${this.identities.ids[persona].gid}` }
+          : { level: 40, msg: `listeners of ${persona} run as the runner's own user, not isolated from the other personas: ${this.identities.reason}` },
+      );
     }
     for (const persona of options.personas) {
       const home = homes[persona];
