@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { WatchedEvent } from '../engine/machine-watch.ts';
 import { canonicalJson } from '../engine/outcome-digest.ts';
 
@@ -25,9 +25,42 @@ export function digestOf(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value, arrayCache)).digest('hex');
 }
 
-/** sha256 of a step request (the actor input the machine built). */
+/**
+ * The hash state after `{"history":<the history's canonical JSON>`, by
+ * history array: every estimate of a cycle shares one history (up to 200
+ * points), which comes first in its request's canonical JSON.
+ */
+const historyPrefixes = new WeakMap<readonly unknown[], Hash>();
+
+/**
+ * sha256 of a step request (the actor input the machine built): digestOf the
+ * request. An estimate request's history is hashed once per cycle: the hash
+ * of the text up to it is copied and the rest of the request added, which
+ * gives the same digest.
+ */
 export function requestDigest(request: unknown): string {
-  return digestOf(request);
+  const history = leadingHistory(request);
+  if (!history) return digestOf(request);
+  let prefix = historyPrefixes.get(history);
+  if (!prefix) {
+    prefix = createHash('sha256').update(`{"history":${canonicalJson(history, arrayCache)}`);
+    historyPrefixes.set(history, prefix);
+  }
+  const { history: _history, ...rest } = request as { history: unknown };
+  const restText = canonicalJson(rest);
+  return prefix
+    .copy()
+    .update(restText === '{}' ? '}' : `,${restText.slice(1)}`)
+    .digest('hex');
+}
+
+/** The request's history array when its canonical JSON starts with it (no member name sorts before "history"). */
+function leadingHistory(request: unknown): readonly unknown[] | undefined {
+  if (!request || typeof request !== 'object' || Array.isArray(request) || typeof (request as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  const history = (request as { history?: unknown }).history;
+  if (!Array.isArray(history) || typeof (history as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  for (const key of Object.keys(request)) if (key !== 'history' && !(key > 'history')) return undefined;
+  return history;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
 /** What a first, cheap pass over a recording tells before it is replayed. */
@@ -30,49 +29,72 @@ export async function indexRecording(file: string, maxLineBytes: number): Promis
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
   raw.on('error', (err) => input.destroy(err));
-  const decoder = new StringDecoder('utf8');
   const index: RecordingIndex = { lineCount: 0, resumes: 0, footer: undefined, lastLines: new Map() };
-  let rest = '';
+  // The bytes of a line not yet ended (only lines that span chunks are copied).
+  let carry: Buffer[] = [];
+  let carried = 0;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      const text = rest + decoder.write(chunk);
       let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        if (nl - from > maxLineBytes || !place(index, text, from, nl)) return undefined;
+      for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, from)) {
+        let ok: boolean;
+        if (carried > 0) {
+          const line = Buffer.concat([...carry, chunk.subarray(0, nl)]);
+          carry = [];
+          carried = 0;
+          ok = line.length <= maxLineBytes && place(index, line, 0, line.length);
+        } else ok = nl - from <= maxLineBytes && place(index, chunk, from, nl);
+        if (!ok) return undefined;
         from = nl + 1;
       }
-      rest = text.slice(from);
-      if (rest.length > maxLineBytes) return undefined;
+      if (from < chunk.length) {
+        carry.push(Buffer.from(chunk.subarray(from)));
+        carried += chunk.length - from;
+        if (carried > maxLineBytes) return undefined;
+      }
     }
   } catch {
     return undefined;
   } finally {
     raw.destroy();
   }
-  rest += decoder.end();
-  if (rest !== '' && !place(index, rest, 0, rest.length)) return undefined;
+  if (carried > 0) {
+    const line = Buffer.concat(carry);
+    if (!place(index, line, 0, line.length)) return undefined;
+  }
   return index;
 }
 
-/** Counts the line text[from, to) and notes what it is; false when it cannot tell. */
-function place(index: RecordingIndex, text: string, from: number, to: number): boolean {
+const NL = 0x0a;
+const KIND_KEY = Buffer.from('"kind":');
+const TASK_KEY = Buffer.from('"taskId":');
+/** Enough of a line's start to hold the kind, seq and a task id of up to 100 characters. */
+const HEAD_BYTES = 512;
+
+/** Counts the line bytes[from, to) and notes what it is; false when it cannot tell. */
+function place(index: RecordingIndex, bytes: Buffer, from: number, to: number): boolean {
   const n = ++index.lineCount;
-  TASK_LINE.lastIndex = from;
-  const m = TASK_LINE.exec(text);
-  // Trusted only when the line names no second kind or task id (JSON.parse would take the last one).
-  if (m && TASK_LINE.lastIndex <= to && !again(text, '"kind":', TASK_LINE.lastIndex, to) && !again(text, '"taskId":', TASK_LINE.lastIndex, to)) {
-    note(index, m[1] as string, n);
-    return true;
+  const head = bytes.toString('utf8', from, Math.min(to, from + HEAD_BYTES));
+  TASK_LINE.lastIndex = 0;
+  const m = TASK_LINE.exec(head);
+  if (m) {
+    const after = from + Buffer.byteLength(m[0]);
+    // Trusted only when the line names no second kind or task id (JSON.parse would take the last one).
+    if (!again(bytes, KIND_KEY, after, to) && !again(bytes, TASK_KEY, after, to)) {
+      note(index, m[1] as string, n);
+      return true;
+    }
   }
+  const text = bytes.toString('utf8', from, to);
   let line: unknown;
   try {
-    line = JSON.parse(text.slice(from, to));
+    line = JSON.parse(text);
   } catch {
     return false;
   }
   if (!line || typeof line !== 'object') return false;
   const { kind, taskId } = line as { kind?: unknown; taskId?: unknown };
-  if (kind === 'footer') index.footer = { line: n, text: text.slice(from, to) };
+  if (kind === 'footer') index.footer = { line: n, text };
   else if (kind === 'resume') {
     index.resumes++;
     index.footer = undefined;
@@ -88,10 +110,10 @@ function note(index: RecordingIndex, taskId: string, n: number): void {
   index.lastLines.set(taskId, n);
 }
 
-const again = (text: string, needle: string, from: number, to: number) => {
-  const at = text.indexOf(needle, from);
+function again(bytes: Buffer, needle: Buffer, from: number, to: number): boolean {
+  const at = bytes.indexOf(needle, from);
   return at >= 0 && at < to;
-};
+}
 
 function isGzip(file: string): boolean {
   const fd = openSync(file, 'r');
