@@ -88,7 +88,11 @@ export class GitWorkspace {
 
   /** Whether `sha` is a commit of this repository reachable from HEAD and, when `base` is given, descends from it. */
   async containsCommit(sha: string, base: string | null): Promise<boolean> {
-    const ok = (args: string[]) => git(this.dir, args).then(() => true, () => false);
+    const ok = (args: string[]) =>
+      git(this.dir, args).then(
+        () => true,
+        () => false,
+      );
     if (!(await ok(['cat-file', '-e', `${sha}^{commit}`]))) return false;
     if (!(await ok(['merge-base', '--is-ancestor', sha, 'HEAD']))) return false;
     return base === null || ok(['merge-base', '--is-ancestor', base, sha]);
@@ -136,11 +140,25 @@ export class GitWorkspace {
 /** Sets the global git identity in the given HOME (what the container entrypoint does). */
 export async function configureGitIdentity(home: string, name: string, email: string): Promise<void> {
   await mkdir(home, { recursive: true });
+  // A new HOME (every run's listener HOMEs) gets the file those three commands write, at once: no git
+  // processes on the way to starting the listeners. Anything else (a .gitconfig already there, a value
+  // that git would quote, GIT_CONFIG_GLOBAL pointing elsewhere) goes through git.
+  if (PLAIN_VALUE.test(name) && PLAIN_VALUE.test(email) && process.env.GIT_CONFIG_GLOBAL === undefined) {
+    try {
+      await writeFile(join(home, '.gitconfig'), `[user]\n\tname = ${name}\n\temail = ${email}\n[init]\n\tdefaultBranch = main\n`, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   const env = { ...process.env, HOME: home };
   await run('git', ['config', '--global', 'user.name', name], { env });
   await run('git', ['config', '--global', 'user.email', email], { env });
   await run('git', ['config', '--global', 'init.defaultBranch', 'main'], { env });
 }
+
+/** A config value git writes as it is (no quotes, no escapes). */
+const PLAIN_VALUE = /^[A-Za-z0-9@._+-]+( [A-Za-z0-9@._+-]+)*$/;
 
 /**
  * Lets the git of this HOME work in repositories another uid owns (git's
