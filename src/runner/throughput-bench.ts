@@ -136,7 +136,13 @@ export interface MemoryBenchRun {
 }
 
 /** Runs `asp load --tasks n --json` (lean, workspace none) in a fresh process per size; reads its peak RSS. */
-export async function runMemoryBench(options: { sizes: number[]; concurrency: number; listenerConcurrency: number; redisUrl?: string; onPhase?: (text: string) => void }): Promise<{ runs: MemoryBenchRun[]; growth: number }> {
+export async function runMemoryBench(options: {
+  sizes: number[];
+  concurrency: number;
+  listenerConcurrency: number;
+  redisUrl?: string;
+  onPhase?: (text: string) => void;
+}): Promise<{ runs: MemoryBenchRun[]; growth: number }> {
   const runs: MemoryBenchRun[] = [];
   for (const tasks of options.sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'asp-bench-mem-'));
