@@ -15,7 +15,8 @@ export interface DashboardAsset {
   body: string;
 }
 
-const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+// '../admin/': the same folder from this module and from a bundle in dist/cli/ (the build's).
+const ASSET_DIR = fileURLToPath(new URL('../admin/assets/', import.meta.url));
 const OWN = ['dashboard.css', 'dashboard-charts.js', 'dashboard-view.js', 'dashboard-app.js'] as const;
 export const CHART_JS = 'chart.umd.min.js';
 

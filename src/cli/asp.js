@@ -6,7 +6,7 @@
 // than the last build, or dist/ is missing, it runs the sources through tsx
 // instead: slower to start, but never old code. ASP_FROM_SOURCE=1 forces the
 // sources. Containers and spawned listeners run dist/cli/entry.js directly
-// (`listen` there runs the one-file listener bundle, dist/cli/listen-bundle.js).
+// (`listen` and `simulate` there run their one-file bundles, dist/cli/<command>-bundle.js).
 import { pathToFileURL } from 'node:url';
 import { DIST_ENTRY, distState } from './dist-build.js';
 

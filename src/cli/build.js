@@ -4,14 +4,15 @@
 // stamp to when the build started, so a source saved during the build still
 // counts as newer. `--if-typescript` (the `prepare` script, run by `npm ci`)
 // does nothing where TypeScript is not installed (`npm ci --omit=dev`).
-// The listener's entry is also bundled into one file (listen-bundle.js, see
-// listener-bundle.js): a listener starts in a fraction of the time.
+// The listener's and simulate's entries are also bundled into one file each
+// (dist/cli/<command>-bundle.js, see command-bundles.js): they start in a
+// fraction of the time.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DIST, SRC, STAMP } from './dist-build.js';
-import { bundleListener } from './listener-bundle.js';
+import { bundleCommands } from './command-bundles.js';
 
 const started = new Date();
 let tsc;
@@ -32,7 +33,7 @@ cpSync(join(SRC, 'admin', 'assets'), join(DIST, 'admin', 'assets'), { recursive:
 cpSync(join(SRC, 'agents', 'reference', 'kit'), join(DIST, 'agents', 'reference', 'kit'), { recursive: true });
 mkdirSync(DIST, { recursive: true });
 try {
-  await bundleListener();
+  await bundleCommands();
 } catch (err) {
   console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -1,6 +1,7 @@
-// The listener's entry as one file: dist/cli/listen-bundle.js, made by the
-// build (build.js) from the compiled dist/cli/listen-entry.js and everything
-// it imports, the packages included (bullmq, ioredis, zod, pino), resolved as
+// The listener's and the simulate command's entries as one file each:
+// dist/cli/listen-bundle.js and dist/cli/simulate-bundle.js, made by the build
+// (build.js) from the compiled dist/cli/<command>-entry.js and everything it
+// imports, the packages included (bullmq, ioredis, zod, pino), resolved as
 // Node resolves them. Loading one file instead of some 500 modules is most of
 // a listener's start-up.
 //
@@ -17,11 +18,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { DIST, ROOT } from './dist-build.js';
 
-export const LISTEN_ENTRY = join(DIST, 'cli', 'listen-entry.js');
-export const LISTEN_BUNDLE = join(DIST, 'cli', 'listen-bundle.js');
+/** The commands with a bundle of their own (entry.ts runs it). */
+export const BUNDLED_COMMANDS = ['listen', 'simulate'];
 const EXTERNAL = ['msgpackr-extract', 'better-sqlite3', 'dockerode', 'cpu-features', 'ssh2'];
-/** Modules that use import.meta.url only for '../cli/<file>', the same file from dist/cli/. */
-const SAME_FROM_CLI = ['dist/agents/command-agent.js'];
+/** Modules whose import.meta paths name the same files from dist/cli/ (written so: '../cli/…', '../admin/…', '../../docker/…', a list of candidates). */
+const SAME_FROM_CLI = ['dist/agents/command-agent.js', 'dist/cli/asp-command-line.js', 'dist/runtime/docker-image-builder.js', 'dist/admin/dashboard-assets.js', 'dist/version.js'];
 // Bundled CommonJS packages call require() for Node's own modules; __aspPath gives a bundled package its own path.
 const BANNER = [
   "import { createRequire as __aspCreateRequire } from 'node:module';",
@@ -46,9 +47,9 @@ function ownPaths(outfile) {
   };
 }
 
-/** Builds dist/cli/listen-bundle.js (build.js). */
-export function bundleListener() {
-  return bundleEntry(LISTEN_ENTRY, LISTEN_BUNDLE, SAME_FROM_CLI);
+/** Builds dist/cli/<command>-bundle.js for each bundled command (build.js). */
+export async function bundleCommands() {
+  for (const command of BUNDLED_COMMANDS) await bundleEntry(join(DIST, 'cli', `${command}-entry.js`), join(DIST, 'cli', `${command}-bundle.js`), SAME_FROM_CLI);
 }
 
 /**
@@ -61,9 +62,9 @@ export async function bundleEntry(entry, outfile, sameFromHere = []) {
   try {
     esbuild = await import('esbuild');
   } catch {
-    // Without it a listener loads its modules one by one (entry.ts falls back): slower to start, same code.
+    // Without it the command loads its modules one by one (entry.ts falls back): slower to start, same code.
     rmSync(outfile, { force: true });
-    console.error('build: esbuild is not installed; listeners load their modules one by one (slower start)');
+    console.error(`build: esbuild is not installed; no ${relative(ROOT, outfile)} (the command loads its modules one by one: a slower start)`);
     return;
   }
   const result = await esbuild.build({
@@ -84,7 +85,7 @@ export async function bundleEntry(entry, outfile, sameFromHere = []) {
   if (moved.length > 0) {
     rmSync(outfile, { force: true });
     throw new Error(
-      `the bundle ${relative(ROOT, outfile)} would move ${moved.join(', ')}, which find(s) files relative to itself (import.meta): import it lazily, or list it in SAME_FROM_CLI (src/cli/listener-bundle.js) when its paths are the same from dist/cli/`,
+      `the bundle ${relative(ROOT, outfile)} would move ${moved.join(', ')}, which find(s) files relative to itself (import.meta): import it lazily, or list it in SAME_FROM_CLI (src/cli/command-bundles.js) when its paths are the same from dist/cli/`,
     );
   }
 }

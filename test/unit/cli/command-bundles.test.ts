@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript (the build runs it before any TypeScript)
-import { bundleEntry } from '../../../src/cli/listener-bundle.js';
+import { bundleEntry } from '../../../src/cli/command-bundles.js';
 
 const REPO = join(import.meta.dirname, '../../..');
 const IOREDIS_VERSION = (createRequire(import.meta.url)('ioredis/package.json') as { version: string }).version;
@@ -20,7 +20,7 @@ function fixture(files: Record<string, string>): string {
   return dir;
 }
 
-describe('the listener bundle (build: one file for `asp listen`)', () => {
+describe('the command bundles (build: one file for `asp listen` and `asp simulate`)', () => {
   it('gives a bundled package its own __dirname, wherever the bundle is (ioredis reads its package.json from there)', async () => {
     const dir = fixture({
       'entry.mjs': "import { getPackageMeta } from 'ioredis/built/utils/index.js';\nconsole.log(JSON.stringify(await getPackageMeta()));\n",
