@@ -88,6 +88,9 @@ function footerOf(file: string, at: { line: number; text: string }): At<FooterLi
   }
 }
 
+/** How many lines of tasks not yet replayed the reader holds ahead of the replay, at most (it reads no further on its own). */
+const AHEAD_LINES = 4096;
+
 class StreamedRecording implements RecordedRun {
   private readonly collector: TaskCollector;
   /** The last line read. */
@@ -134,7 +137,10 @@ class StreamedRecording implements RecordedRun {
   }
 
   release(taskId: string): void {
-    if (!this.collector.tasks.delete(taskId)) return;
+    const task = this.collector.tasks.get(taskId);
+    if (!task || !this.collector.tasks.delete(taskId)) return;
+    this.held -= task.events.length + task.dispatches.length + task.results.size;
+    this.readAhead();
     // A released task has no line left to read: one more would mean the first pass misread the recording.
     this.index.lastLines.set(taskId, 0);
   }
@@ -173,9 +179,10 @@ class StreamedRecording implements RecordedRun {
           this.ahead = this.lines.next();
           this.ahead.catch(() => undefined); // awaited (and its error thrown) by the next pull
         }
-        // A whole batch (≤ 1 MiB of the file) at a time: the window is at most that much beyond what replay asked for.
+        // A whole batch (≤ 256 KiB of text) at a time.
         for (const line of batch) this.accept(line);
       }
+      this.readAhead();
     } catch (err) {
       this.error ??= err;
       this.ended = true;
@@ -184,9 +191,32 @@ class StreamedRecording implements RecordedRun {
     }
   }
 
+  /**
+   * Reads on in the background while the tasks held have fewer than
+   * AHEAD_LINES lines, so that the machines find their tasks read already
+   * instead of waiting on the file (decompression runs on the thread pool).
+   */
+  private readAhead(): void {
+    if (this.aheadScheduled || this.ended || this.keep || this.held >= AHEAD_LINES) return;
+    this.aheadScheduled = true;
+    setImmediate(() => {
+      this.aheadScheduled = false;
+      if (this.ended || this.keep || this.held >= AHEAD_LINES) return;
+      this.readTo(this.read + 1)?.then(
+        () => this.readAhead(),
+        () => undefined, // kept in this.error: the next load or finish throws it
+      );
+    });
+  }
+
+  private aheadScheduled = false;
+  /** Lines of the tasks held (read, not yet released). */
+  private held = 0;
+
   private accept(line: At<RecordingLine>): void {
     this.read = line.line;
     if (line.kind === 'dispatch' || line.kind === 'result' || line.kind === 'event') {
+      this.held++;
       const last = this.index.lastLines.get(line.taskId);
       if (last === undefined || last < line.line) throw new Error(`replay: line ${line.line} of ${this.file} (task ${line.taskId}) was not where the first pass placed it`);
       this.collector.add(line);

@@ -66,6 +66,11 @@ function child(code, flags = []) {
 }
 
 const dist = (path) => JSON.stringify(pathToFileURL(join(ROOT, 'dist', path)).href);
+/** The streamed reader, or on a build from before it (a baseline) the whole-recording one. */
+const opener = `async function opener() {
+  try { return (await import(${dist('recording/recording-stream.js')})).openRecording; }
+  catch { return (await import(${dist('recording/recording-reader.js')})).readRecording; }
+}`;
 
 /**
  * In one fresh process: a first replay (cold, as `asp replay` is), then
@@ -77,7 +82,8 @@ function paired(file, runDir) {
     import { createReadStream } from 'node:fs';
     import { createGunzip } from 'node:zlib';
     import { StringDecoder } from 'node:string_decoder';
-    const { openRecording } = await import(${dist('recording/recording-stream.js')});
+    ${opener}
+    const openRecording = await opener();
     const { replayRecording } = await import(${dist('recording/replayer.js')});
     async function bare() {
       const decoder = new StringDecoder('utf8'); let rest = ''; let lines = 0;
@@ -112,7 +118,8 @@ function replay(runDir) {
     const sample = () => { peak = Math.max(peak, process.memoryUsage().rss); };
     const sampler = setInterval(sample, 2);
     const collector = setInterval(() => { global.gc(); live = Math.max(live, process.memoryUsage().heapUsed); }, 200);
-    const { openRecording } = await import(${dist('recording/recording-stream.js')});
+    ${opener}
+    const openRecording = await opener();
     const { replayRecording } = await import(${dist('recording/replayer.js')});
     const t0 = performance.now();
     const report = await replayRecording(await openRecording(${JSON.stringify(runDir)}));
