@@ -7,7 +7,8 @@
 # `docker compose config` / `docker-compose config` can check compose.yml.
 #
 # The engine runs without a bridge and without iptables: every container the
-# project starts uses host networking and talks only to 127.0.0.1.
+# project starts uses host networking and talks only to 127.0.0.1. Its storage
+# driver is overlay2 where the kernel allows it, else vfs (storage_driver below).
 #
 #   docker/start-dockerd.sh            # install if missing, start, wait
 #   ASP_DOCKERD_WAIT=120 docker/start-dockerd.sh
@@ -27,6 +28,26 @@ as_root() {
 }
 
 engine_answers() { docker info >/dev/null 2>&1; }
+
+# overlay2 when this kernel mounts an overlay on the engine's data root (a
+# container is created in a fraction of a second), else vfs, which works
+# everywhere but copies the whole image for every container (seconds each; a
+# docker-runtime run starts three). ASP_DOCKERD_STORAGE_DRIVER forces one.
+# Images are kept per driver: after a switch, docker/build-image.sh builds them again.
+storage_driver() {
+  if [ -n "${ASP_DOCKERD_STORAGE_DRIVER:-}" ]; then echo "$ASP_DOCKERD_STORAGE_DRIVER"; return; fi
+  local root=/var/lib/docker probe
+  as_root mkdir -p "$root"
+  probe="$(as_root mktemp -d "$root/overlay-probe.XXXXXX")" || { echo vfs; return; }
+  as_root mkdir -p "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+  if as_root mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" "$probe/merged" 2>/dev/null; then
+    as_root umount "$probe/merged"
+    echo overlay2
+  else
+    echo vfs
+  fi
+  as_root rm -rf "$probe"
+}
 
 apt_updated=0
 apt_install() {
@@ -50,9 +71,10 @@ else
   if pgrep -x dockerd >/dev/null 2>&1; then
     log "dockerd is running but does not answer yet; waiting"
   else
-    log "starting dockerd (vfs, no bridge, no iptables), log in $LOG_FILE"
+    driver="$(storage_driver)"
+    log "starting dockerd ($driver, no bridge, no iptables), log in $LOG_FILE"
     # setsid: the daemon outlives this script and its terminal.
-    as_root setsid dockerd --storage-driver=vfs --bridge=none --iptables=false >"$LOG_FILE" 2>&1 < /dev/null &
+    as_root setsid dockerd --storage-driver="$driver" --bridge=none --iptables=false >"$LOG_FILE" 2>&1 < /dev/null &
   fi
   deadline=$(( $(date +%s) + WAIT_SECONDS ))
   until engine_answers; do

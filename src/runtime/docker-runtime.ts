@@ -117,17 +117,21 @@ export class DockerRuntime implements AgentRuntime {
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
     try {
       await this.client.ping();
-      if (this.options.reapOrphans) await this.reapOrphans();
+      // Containers of crashed runs go while the image is checked (or built).
+      const prepared = await Promise.allSettled([
+        this.options.reapOrphans ? this.reapOrphans() : Promise.resolve([]),
+        ensureImage({
+          image: this.options.image,
+          build: this.options.build,
+          offline: this.options.offline,
+          client: this.client,
+          onProgress: this.options.onProgress,
+          signal: this.internal.signal,
+        }),
+      ]);
       this.checkInterrupted();
-      await ensureImage({
-        image: this.options.image,
-        build: this.options.build,
-        offline: this.options.offline,
-        client: this.client,
-        onProgress: this.options.onProgress,
-        signal: this.internal.signal,
-      });
-      this.checkInterrupted();
+      const unprepared = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (unprepared) throw unprepared.reason;
       await prepareRunWorkspace(resolve(o.workspaceRoot), o.runId, this.options.user);
       this.redisUrlFiles = await stageRedisUrlFiles(o, this.options.user);
       this.apiKeyFile = await stageApiKeyFile(o, this.options.user);
