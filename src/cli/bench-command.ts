@@ -7,7 +7,7 @@ import { BENCH_GOAL, DEFAULT_SETTINGS, runMemoryBench, runThroughputBench, type 
 import { LOAD_DEFAULTS } from '../runner/load-test.ts';
 import { usageError, type CommandIo } from './command-io.ts';
 
-const HELP = `usage: asp bench [--tasks 2000] [--settings 32/16,64/32,256/64] [--memory] [options]
+const HELP = `usage: asp bench [--tasks 2000] [--settings 64/32,256/64] [--memory] [options]
 
 Throughput: at each setting (tasks in flight / worker concurrency), in one run
 on the same Redis:
@@ -27,7 +27,7 @@ Memory (--memory): lean load runs of 10,000 and 100,000 tasks, each in a
 fresh process; prints the runner's peak RSS of each (goal: flat, ≤ ×1.2).
 
   --tasks <n>                  tasks per throughput run (default 2000)
-  --settings <k/c,…>           in-flight/worker-concurrency pairs (default 32/16,64/32,256/64)
+  --settings <k/c,…>           in-flight/worker-concurrency pairs (default 64/32,256/64)
   --concurrency <n>            with --listener-concurrency: one setting instead
   --listener-concurrency <n>
   --repeat <n>                 runs per setting; the ratio is the median (default 1)

@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'a reference command agent (no network): asp agent developer [--slip N] | asp agent reviewer',
     load: async () => (await import('../agents/reference/agent-main.ts')).runAgentCommand,
   },
-  bench: { summary: 'throughput vs the round-trip baseline: asp bench [--tasks 2000] [--settings 32/16,64/32,256/64] [--memory]', load: async () => (await import('./bench-command.ts')).runBenchCommand },
+  bench: { summary: 'throughput vs the round-trip baseline: asp bench [--tasks 2000] [--settings 64/32,256/64] [--memory]', load: async () => (await import('./bench-command.ts')).runBenchCommand },
 };
 
 const EXIT_CODE_SUMMARY =

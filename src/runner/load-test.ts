@@ -43,16 +43,16 @@ export interface LoadTestOptions {
 
 export const LOAD_DEFAULTS = {
   /**
-   * 32 tasks in flight, 16 jobs per listener: where the engine's throughput
-   * tops out (asp bench and a sweep of 16/8 … 512/256 on 2 cores: flat from
-   * 32 in flight on, within the noise) at the lowest latency (e2e p95 under
-   * 1 s at 32, 1.5 s at 64, 5 s at 256). More in flight only queues.
+   * 64 tasks in flight, 32 jobs per listener: at the start of the engine's
+   * throughput plateau (asp bench and sweeps from 16/8 to 512/256 on 2 cores:
+   * 32/16 costs ~1.5x the CPU per task of 256/64; from 64 on the figures are
+   * within the noise), at a third of 256's latency.
    */
-  concurrency: 32,
+  concurrency: 64,
   /** Cap on tasks in flight in the open model when --concurrency is not given. */
   arrivalCap: 2000,
   listenersPerPersona: 1,
-  listenerConcurrency: 16,
+  listenerConcurrency: 32,
   workspace: 'none',
   cycles: 1,
   sampleMs: 250,

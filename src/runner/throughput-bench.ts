@@ -26,8 +26,6 @@ export interface BenchSetting {
 }
 
 export const DEFAULT_SETTINGS: readonly BenchSetting[] = [
-  // asp load's default (LOAD_DEFAULTS), then more in flight.
-  { inFlight: 32, workerConcurrency: 16 },
   { inFlight: 64, workerConcurrency: 32 },
   { inFlight: 256, workerConcurrency: 64 },
 ];
