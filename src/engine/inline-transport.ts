@@ -13,6 +13,8 @@ import { INTERRUPTED, type StepTransport, type TransportContext } from './step-t
 /** The estimate request's history, as StepRequestSchema has it. */
 const HistorySchema = z.array(HistoryPointSchema).max(100_000);
 type HistoryWire = z.infer<typeof HistorySchema>;
+/** The job's model member, as StepJobSchema has it. */
+const ModelSchema = StepJobSchema.shape.model;
 
 export interface InlineTransportOptions {
   /** Root of the task workspaces (workspace mode `git`). */
@@ -74,10 +76,14 @@ export class InlineTransport implements StepTransport {
   private parseJob(job: StepJob): StepJob {
     const { request } = job;
     const history = request.step === 'estimate' && request.history.length > 0 ? this.parsedHistory(request.history) : undefined;
-    if (history && request.step === 'estimate') {
-      const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify({ ...job, request: { ...request, history: [] } })));
-      if (parsed.success && parsed.data.request.step === 'estimate') {
-        parsed.data.request.history = history;
+    const model = this.parsedModel(job.model);
+    if (model && (history || request.step !== 'estimate')) {
+      // The shared parts (the persona's model, the cycle's history) were parsed once: the rest of the job here, then they are put back.
+      const rest = { ...job, model: {}, request: history && request.step === 'estimate' ? { ...request, history: [] } : request };
+      const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(rest)));
+      if (parsed.success) {
+        parsed.data.model = model;
+        if (history && parsed.data.request.step === 'estimate') parsed.data.request.history = history;
         return parsed.data;
       }
     }
@@ -87,6 +93,18 @@ export class InlineTransport implements StepTransport {
   }
 
   private readonly histories = new WeakMap<object, HistoryWire | null>();
+  private readonly models = new WeakMap<object, StepJob['model'] | null>();
+
+  /** The job's model as the wire schema parses it (null: it does not parse), once per object (buildStepJob shares one per persona). */
+  private parsedModel(model: StepJob['model']): StepJob['model'] | undefined {
+    let parsed = this.models.get(model);
+    if (parsed === undefined) {
+      const result = ModelSchema.safeParse(JSON.parse(JSON.stringify(model)));
+      parsed = result.success ? result.data : null;
+      this.models.set(model, parsed);
+    }
+    return parsed ?? undefined;
+  }
 
   /** The history as the wire schema parses it (null: it does not parse), once per array. */
   private parsedHistory(history: HistoryWire): HistoryWire | undefined {

@@ -6,6 +6,7 @@ import type { StepJob, TaskBrief } from '../queue/job-schema.ts';
 import { isTeamStepFailure } from '../queue/step-failure.ts';
 import { stepJobId, type StepEnvelope } from '../queue/job-schema.ts';
 import type { Scenario } from '../scenario/scenario-schema.ts';
+import type { PersonaName } from '../personas.ts';
 import type {
   AcceptRequest,
   AcceptResult,
@@ -42,11 +43,29 @@ export interface StepActorContext {
   onFault?: (request: StepRequest, jobId: string, err: unknown) => void;
 }
 
+/**
+ * The `model` member of a persona's jobs: one object per persona settings
+ * object, shared by all its jobs (read-only), so a transport can check it
+ * once (the inline transport validates it once per object).
+ */
+const jobModels = new WeakMap<object, StepJob['model']>();
+function jobModel(persona: PersonaName, settings: Scenario['personas'][PersonaName]): StepJob['model'] {
+  let model = jobModels.get(settings);
+  if (!model) {
+    const { agent: _agent, ...rest } = settings;
+    model = { [persona]: rest };
+    jobModels.set(settings, model);
+  }
+  return model;
+}
+
 /** Builds the job a listener receives for one step; a command agent's job also carries its spec and the task's brief. */
 export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 'workspaceMode'>, request: StepRequest, brief?: TaskBrief): StepJob {
   const persona = STEP_PERSONA[request.step];
   const pacingMs = ctx.scenario.workflow.pacingMs;
-  const { agent, ...model } = ctx.scenario.personas[persona];
+  const settings = ctx.scenario.personas[persona];
+  const agent = settings.agent;
+  const model = jobModel(persona, settings);
   return {
     ...(pacingMs > 0 ? { pacingMs } : {}),
     v: 1,
@@ -54,7 +73,7 @@ export function buildStepJob(ctx: Pick<StepActorContext, 'runId' | 'scenario' | 
     seed: ctx.scenario.seed,
     persona,
     workspace: { mode: ctx.workspaceMode, dir: `${ctx.runId}/${request.taskId}` },
-    model: { [persona]: model },
+    model,
     request,
     ...(agent !== 'simulated' ? { agent, ...(brief ? { brief } : {}) } : {}),
   };

@@ -39,9 +39,35 @@ export function dataPoints(history: readonly HistoryRow[], x: XVariable, purpose
   return { xs, ys };
 }
 
+/**
+ * What depends on the history alone, computed once per history array: every
+ * estimate of a cycle is made with the same array (up to 200 points), only E
+ * differs. Keyed by the array's identity (and its length, so an array that
+ * grew is not mistaken for what it was); the values are never modified.
+ */
+const perHistory = new WeakMap<readonly HistoryRow[], { length: number; values: Map<string, unknown> }>();
+
+/** `compute(history)` once per history array and `key`; the result must be treated as read-only. */
+export function perHistoryValue<T>(history: readonly HistoryRow[], key: string, compute: (history: readonly HistoryRow[]) => T): T {
+  let entry = perHistory.get(history);
+  if (!entry || entry.length !== history.length) {
+    entry = { length: history.length, values: new Map() };
+    perHistory.set(history, entry);
+  }
+  if (entry.values.has(key)) return entry.values.get(key) as T;
+  const value = compute(history);
+  entry.values.set(key, value);
+  return value;
+}
+
+/** dataPoints, once per history array: the arrays are shared, do not modify them. */
+export function sharedDataPoints(history: readonly HistoryRow[], x: XVariable, purpose: Purpose): { readonly xs: readonly number[]; readonly ys: readonly number[] } {
+  return perHistoryValue(history, `points:${x}:${purpose}`, (h) => dataPoints(h, x, purpose));
+}
+
 /** Σ actual size / Σ actual minutes over tasks with both non-zero (PD calcProductivity). */
 export function historicalProductivityPerMinute(history: readonly HistoryRow[]): number | null {
-  const { xs, ys } = dataPoints(history, 'actualSize', 'time');
+  const { xs, ys } = sharedDataPoints(history, 'actualSize', 'time');
   const loc = xs.reduce((s, v) => s + v, 0);
   const minutes = ys.reduce((s, v) => s + v, 0);
   return xs.length > 0 && minutes > 0 && loc > 0 ? loc / minutes : null;

@@ -29,7 +29,7 @@
  * C2 (Σmin/Σplan), C3 (Σmin/Σactual = 1/productivity) and D (judgment:
  * E at `judgmentProductivity` LOC/hour).
  */
-import { dataPoints, type HistoryRow, type Purpose, type XVariable } from './history-data.ts';
+import { perHistoryValue, sharedDataPoints, type HistoryRow, type Purpose, type XVariable } from './history-data.ts';
 import { linearRegression, type RegressionResult } from './linear-regression.ts';
 
 export const CANNOT_CALCULATE = -100;
@@ -142,8 +142,11 @@ function rateCorrelation(c: MethodCandidate): void {
 
 export function rateRegressionMethod(method: string, purpose: Purpose, x: XVariable, ctx: SelectionContext): MethodCandidate {
   const c = newCandidate(method, purpose, 'regression', x);
-  const { xs, ys } = dataPoints(ctx.history, x, purpose);
-  const reg = linearRegression(xs, ys);
+  // The fit depends on the history alone: once per history array (the result is shared, read-only).
+  const reg = perHistoryValue(ctx.history, `regression:${x}:${purpose}`, (h) => {
+    const { xs, ys } = sharedDataPoints(h, x, purpose);
+    return linearRegression(xs, ys);
+  });
   c.regression = reg;
   c.n = reg.n;
   c.beta0 = reg.beta0;
@@ -164,13 +167,14 @@ export function rateRegressionMethod(method: string, purpose: Purpose, x: XVaria
 
 export function rateAveragingMethod(method: string, purpose: Purpose, x: XVariable, ctx: SelectionContext): MethodCandidate {
   const c = newCandidate(method, purpose, 'averaging', x);
-  const { xs, ys } = dataPoints(ctx.history, x, purpose);
-  c.n = xs.length;
-  const xSum = xs.reduce((s, v) => s + v, 0);
-  const ySum = ys.reduce((s, v) => s + v, 0);
-  if (xs.length === 0 || xSum === 0) {
+  const { n, xSum, ySum } = perHistoryValue(ctx.history, `sums:${x}:${purpose}`, (h) => {
+    const { xs, ys } = sharedDataPoints(h, x, purpose);
+    return { n: xs.length, xSum: xs.reduce((s, v) => s + v, 0), ySum: ys.reduce((s, v) => s + v, 0) };
+  });
+  c.n = n;
+  if (n === 0 || xSum === 0) {
     c.score = CANNOT_CALCULATE;
-    c.problems.push(`not enough data: ${xs.length} usable points`);
+    c.problems.push(`not enough data: ${n} usable points`);
     return c;
   }
   c.beta0 = 0;
@@ -221,7 +225,7 @@ export function rankCandidates(candidates: readonly MethodCandidate[]): MethodCa
 }
 
 export function sizeCandidates(ctx: SelectionContext): MethodCandidate[] {
-  const hasPlan = ctx.history.some((h) => h.planSize !== undefined && Number.isFinite(h.planSize) && h.planSize !== 0);
+  const hasPlan = perHistoryValue(ctx.history, 'hasPlan', (history) => history.some((h) => h.planSize !== undefined && Number.isFinite(h.planSize) && h.planSize !== 0));
   const c = rateAveragingMethod('C', 'size', hasPlan ? 'plan' : 'E', ctx);
   if (!hasPlan) c.observations.push('no planned sizes in the history: averaging over E instead of plan');
   return rankCandidates([

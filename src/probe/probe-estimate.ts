@@ -13,7 +13,7 @@
  */
 import { AspError } from '../errors.ts';
 import { DEFAULT_INTERVAL_PERCENTS, projectRegression } from './linear-regression.ts';
-import { dataPoints, historicalProductivityPerMinute } from './history-data.ts';
+import { historicalProductivityPerMinute, perHistoryValue, sharedDataPoints } from './history-data.ts';
 import {
   sizeCandidates,
   timeCandidates,
@@ -102,7 +102,22 @@ function validate(request: ProbeRequest): void {
     throw inputError(`proxySize (E) is ${String(request.proxySize)}, expected a non-negative number`);
   }
   if (!Array.isArray(request.history)) throw inputError('history must be an array of points');
-  request.history.forEach((p, i) => {
+  // A history array found valid is not checked again (every estimate of a cycle carries the same one).
+  perHistoryValue(request.history, 'valid', validateHistory);
+  for (const percent of request.intervalPercents ?? []) {
+    if (typeof percent !== 'number' || !(percent > 0 && percent < 100)) {
+      throw inputError(`interval percent ${String(percent)} is out of range; expected a number between 0 and 100`, 'use 70 for 70 %');
+    }
+  }
+  const jp = request.judgmentProductivity;
+  if (jp !== undefined && (!Number.isFinite(jp) || jp <= 0)) {
+    throw inputError(`judgmentProductivity is ${String(jp)}, expected a positive number of LOC per hour`);
+  }
+}
+
+/** Throws on the first bad point; true when every point is valid. */
+function validateHistory(history: ProbeRequest['history']): true {
+  history.forEach((p, i) => {
     for (const key of ['proxySize', 'actualSize', 'actualMinutes'] as const) {
       const v = p[key];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
@@ -113,15 +128,7 @@ function validate(request: ProbeRequest): void {
       throw inputError(`history[${i}].planSize is ${String(p.planSize)}, expected a non-negative number or nothing`);
     }
   });
-  for (const percent of request.intervalPercents ?? []) {
-    if (typeof percent !== 'number' || !(percent > 0 && percent < 100)) {
-      throw inputError(`interval percent ${String(percent)} is out of range; expected a number between 0 and 100`, 'use 70 for 70 %');
-    }
-  }
-  const jp = request.judgmentProductivity;
-  if (jp !== undefined && (!Number.isFinite(jp) || jp <= 0)) {
-    throw inputError(`judgmentProductivity is ${String(jp)}, expected a positive number of LOC per hour`);
-  }
+  return true;
 }
 
 function summary(c: MethodCandidate): ProbeCandidateSummary {
@@ -156,11 +163,13 @@ function toProjection(ranked: MethodCandidate[], proxySize: number, percents: re
 
 /** Min/max minutes for `size` LOC from the per-task max/min productivity of the history. */
 export function productivityTimeRange(history: readonly ProbeHistoryPoint[], size: number): { min: number; max: number } | null {
-  const { xs, ys } = dataPoints(history, 'actualSize', 'time');
-  const rates = xs.map((loc, i) => loc / (ys[i] as number)).filter((r) => Number.isFinite(r) && r > 0);
-  if (rates.length === 0) return null;
-  const fastest = Math.max(...rates);
-  const slowest = Math.min(...rates);
+  const extremes = perHistoryValue(history, 'productivityExtremes', (h) => {
+    const { xs, ys } = sharedDataPoints(h, 'actualSize', 'time');
+    const rates = xs.map((loc, i) => loc / (ys[i] as number)).filter((r) => Number.isFinite(r) && r > 0);
+    return rates.length === 0 ? null : { fastest: Math.max(...rates), slowest: Math.min(...rates) };
+  });
+  if (extremes === null) return null;
+  const { fastest, slowest } = extremes;
   const s = Math.max(0, size);
   return { min: s / fastest, max: s / slowest };
 }
