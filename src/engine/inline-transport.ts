@@ -53,8 +53,11 @@ export class InlineTransport implements StepTransport {
       try {
         const result = await executeStep(agent, data, { workspaceRoot: this.options.workspaceRoot, attempt });
         const meta = { persona, listenerId: `${persona}-inline`, userId: `${persona}@example.com`, pid: process.pid, attemptsMade: attempt, enqueuedAt, startedAt, finishedAt: Date.now() };
-        // Through JSON and the wire schema, as results come off the queue.
-        return StepEnvelopeSchema.parse(JSON.parse(JSON.stringify({ result, meta }))) as StepEnvelope;
+        // Through the wire schema, as results come off the queue. Not through JSON text: the schema
+        // copies every object it checks (nothing is shared with the agent), rejects what JSON would turn
+        // into something else (NaN, Infinity, undefined in a required place), and an optional member
+        // left undefined is dropped by every later serialisation (outcome digest, recording) as JSON does.
+        return StepEnvelopeSchema.parse({ result, meta }) as StepEnvelope;
       } catch (err) {
         // A malformed job is not retried (a listener fails it as unrecoverable).
         if (isAspError(err) && err.code === 'JOB_INVALID') throw new AspError('STEP_FAILED', `invalid job: ${err.message}`, { cause: err });
@@ -80,7 +83,8 @@ export class InlineTransport implements StepTransport {
     if (model && (history || request.step !== 'estimate')) {
       // The shared parts (the persona's model, the cycle's history) were parsed once: the rest of the job here, then they are put back.
       const rest = { ...job, model: {}, request: history && request.step === 'estimate' ? { ...request, history: [] } : request };
-      const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(rest)));
+      // The schema copies what it checks: nothing of the parsed job is shared with the machine's request.
+      const parsed = StepJobSchema.safeParse(rest);
       if (parsed.success) {
         parsed.data.model = model;
         if (history && parsed.data.request.step === 'estimate') parsed.data.request.history = history;
