@@ -72,4 +72,3 @@ export function historicalProductivityPerMinute(history: readonly HistoryRow[]):
   const minutes = ys.reduce((s, v) => s + v, 0);
   return xs.length > 0 && minutes > 0 && loc > 0 ? loc / minutes : null;
 }
-

@@ -37,7 +37,6 @@ export const SERIOUS_PROBLEM = -10;
 export const METHOD_D_RATING = 5;
 export const METHOD_C3_RATING = 5.00001;
 
-
 export interface MethodCandidate {
   method: string;
   purpose: Purpose;
@@ -78,10 +77,24 @@ function expectedBeta1(purpose: Purpose, ctx: SelectionContext): number | null {
 
 function newCandidate(method: string, purpose: Purpose, kind: MethodCandidate['kind'], x: XVariable | null): MethodCandidate {
   return {
-    method, purpose, kind, x,
-    score: METHOD_D_RATING, usable: false, reason: '',
-    projected: null, beta0: null, beta1: null, expectedBeta1: null, beta1Ratio: null,
-    r2: null, significance: null, n: 0, regression: null, observations: [], problems: [],
+    method,
+    purpose,
+    kind,
+    x,
+    score: METHOD_D_RATING,
+    usable: false,
+    reason: '',
+    projected: null,
+    beta0: null,
+    beta1: null,
+    expectedBeta1: null,
+    beta1Ratio: null,
+    r2: null,
+    significance: null,
+    n: 0,
+    regression: null,
+    observations: [],
+    problems: [],
   };
 }
 
@@ -130,14 +143,28 @@ function rateBeta0(c: MethodCandidate): void {
 function rateCorrelation(c: MethodCandidate): void {
   const r2 = c.r2 as number;
   const sig = c.significance as number;
-  if (r2 > 0.9) { c.score += 2; c.observations.push(`r² = ${fmt(r2)}: excellent (predictive)`); }
-  else if (r2 > 0.7) { c.score += 1; c.observations.push(`r² = ${fmt(r2)}: strong`); }
-  else if (r2 > 0.5) c.observations.push(`r² = ${fmt(r2)}: adequate, use with caution`);
-  else { c.score = SERIOUS_PROBLEM; c.problems.push(`r² = ${fmt(r2)} <= 0.5: correlation inadequate for planning`); }
-  if (sig <= 0.05) { c.score += 0.5; c.observations.push(`significance ${fmt(sig, 3)} <= 0.05: good`); }
-  else if (sig <= 0.12) { c.score += 0.2; c.observations.push(`significance ${fmt(sig, 3)} <= 0.12: probable`); }
-  else if (sig <= 0.2) c.observations.push(`significance ${fmt(sig, 3)} <= 0.20: likely`);
-  else { c.score -= 0.5; c.observations.push(`significance ${fmt(sig, 3)} > 0.20: questionable`); }
+  if (r2 > 0.9) {
+    c.score += 2;
+    c.observations.push(`r² = ${fmt(r2)}: excellent (predictive)`);
+  } else if (r2 > 0.7) {
+    c.score += 1;
+    c.observations.push(`r² = ${fmt(r2)}: strong`);
+  } else if (r2 > 0.5) c.observations.push(`r² = ${fmt(r2)}: adequate, use with caution`);
+  else {
+    c.score = SERIOUS_PROBLEM;
+    c.problems.push(`r² = ${fmt(r2)} <= 0.5: correlation inadequate for planning`);
+  }
+  if (sig <= 0.05) {
+    c.score += 0.5;
+    c.observations.push(`significance ${fmt(sig, 3)} <= 0.05: good`);
+  } else if (sig <= 0.12) {
+    c.score += 0.2;
+    c.observations.push(`significance ${fmt(sig, 3)} <= 0.12: probable`);
+  } else if (sig <= 0.2) c.observations.push(`significance ${fmt(sig, 3)} <= 0.20: likely`);
+  else {
+    c.score -= 0.5;
+    c.observations.push(`significance ${fmt(sig, 3)} > 0.20: questionable`);
+  }
 }
 
 export function rateRegressionMethod(method: string, purpose: Purpose, x: XVariable, ctx: SelectionContext): MethodCandidate {
@@ -194,11 +221,7 @@ export function judgmentMethod(purpose: Purpose, ctx: SelectionContext, judgment
   c.beta0 = 0;
   c.beta1 = purpose === 'size' ? 1 : 60 / judgmentProductivity;
   c.projected = c.beta1 * ctx.proxySize;
-  c.observations.push(
-    purpose === 'size'
-      ? 'judgment: the size estimate is E itself'
-      : `judgment: E at ${fmt(judgmentProductivity)} LOC/hour`,
-  );
+  c.observations.push(purpose === 'size' ? 'judgment: the size estimate is E itself' : `judgment: E at ${fmt(judgmentProductivity)} LOC/hour`);
   return c;
 }
 
@@ -228,12 +251,7 @@ export function sizeCandidates(ctx: SelectionContext): MethodCandidate[] {
   const hasPlan = perHistoryValue(ctx.history, 'hasPlan', (history) => history.some((h) => h.planSize !== undefined && Number.isFinite(h.planSize) && h.planSize !== 0));
   const c = rateAveragingMethod('C', 'size', hasPlan ? 'plan' : 'E', ctx);
   if (!hasPlan) c.observations.push('no planned sizes in the history: averaging over E instead of plan');
-  return rankCandidates([
-    rateRegressionMethod('A', 'size', 'E', ctx),
-    rateRegressionMethod('B', 'size', 'plan', ctx),
-    c,
-    judgmentMethod('size', ctx, 1),
-  ]);
+  return rankCandidates([rateRegressionMethod('A', 'size', 'E', ctx), rateRegressionMethod('B', 'size', 'plan', ctx), c, judgmentMethod('size', ctx, 1)]);
 }
 
 export function timeCandidates(ctx: SelectionContext, judgmentProductivity: number): MethodCandidate[] {

@@ -14,12 +14,7 @@
 import { AspError } from '../errors.ts';
 import { DEFAULT_INTERVAL_PERCENTS, projectRegression } from './linear-regression.ts';
 import { historicalProductivityPerMinute, perHistoryValue, sharedDataPoints } from './history-data.ts';
-import {
-  sizeCandidates,
-  timeCandidates,
-  type MethodCandidate,
-  type SelectionContext,
-} from './method-selection.ts';
+import { sizeCandidates, timeCandidates, type MethodCandidate, type SelectionContext } from './method-selection.ts';
 
 export interface ProbeHistoryPoint {
   /** E: estimated proxy size of a past task. */
@@ -133,8 +128,16 @@ function validateHistory(history: ProbeRequest['history']): true {
 
 function summary(c: MethodCandidate): ProbeCandidateSummary {
   return {
-    method: c.method, score: c.score, usable: c.usable, reason: c.reason,
-    projected: c.projected, beta0: c.beta0, beta1: c.beta1, r2: c.r2, significance: c.significance, n: c.n,
+    method: c.method,
+    score: c.score,
+    usable: c.usable,
+    reason: c.reason,
+    projected: c.projected,
+    beta0: c.beta0,
+    beta1: c.beta1,
+    r2: c.r2,
+    significance: c.significance,
+    n: c.n,
   };
 }
 
@@ -144,7 +147,11 @@ function toProjection(ranked: MethodCandidate[], proxySize: number, percents: re
   let intervals: ProbeInterval[] = [];
   if (chosen.kind === 'regression' && chosen.regression) {
     intervals = projectRegression(chosen.regression, proxySize, percents).intervals.map((i) => ({
-      percent: i.percent, range: i.range, lpi: i.lpi, upi: i.upi, rawLpi: i.rawLpi,
+      percent: i.percent,
+      range: i.range,
+      lpi: i.lpi,
+      upi: i.upi,
+      rawLpi: i.rawLpi,
     }));
   }
   return {
