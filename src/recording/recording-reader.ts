@@ -6,6 +6,7 @@ import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import { AspError } from '../errors.ts';
 import { TaskCollector, type At, type TaskRecording } from './recorded-tasks.ts';
+import { checkedLine } from './recording-line-check.ts';
 import { RECORDING_FORMAT, RecordingLineSchema, type FooterLine, type HeaderLine, type RecordingLine } from './recording-schema.ts';
 
 export type { At, TaskRecording } from './recorded-tasks.ts';
@@ -175,6 +176,9 @@ export function parseLine(file: string, n: number, text: string, terminated: boo
     const cut = terminated ? '' : ' — the line is cut off: the recording was truncated mid-write';
     throw corrupt(file, n, `not valid JSON (${(err as Error).message})${cut}`);
   }
+  // The common lines by a hand-written check that accepts only what the schema accepts; anything else (or odd) through the schema.
+  const checked = checkedLine(data);
+  if (checked) return checked;
   const result = RecordingLineSchema.safeParse(data);
   if (!result.success) {
     const kind = data && typeof data === 'object' && 'kind' in data ? String((data as { kind: unknown }).kind) : '(none)';
