@@ -2,6 +2,7 @@ import { AspError, ExitCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { WORKER_PERSONAS, type PersonaName } from '../personas.ts';
 import type { StepEnvelope, StepJob } from '../queue/job-schema.ts';
+import { batchStepsFromEnv } from '../queue/step-batch.ts';
 import { StepDispatcher } from '../queue/step-dispatcher.ts';
 import type { AgentRuntime } from '../runtime/agent-runtime.ts';
 import { provisionPersonaCredentials, type PersonaCredentials } from '../runtime/persona-credentials.ts';
@@ -25,6 +26,8 @@ export interface QueueTransportOptions {
   runtime?: AgentRuntime;
   /** Standing listeners (compose) with Redis users of their own: the run makes none. */
   standing?: boolean;
+  /** Most steps of one persona in one queue job [ASP_STEP_BATCH, else 32; 1: one job per step]. */
+  batchSteps?: number;
 }
 
 /**
@@ -85,6 +88,7 @@ export class QueueTransport implements StepTransport {
       logger: log,
       // In-flight steps are handed back when the run stops (interrupt, Redis outage).
       signal,
+      batchSteps: this.options.batchSteps ?? batchStepsFromEnv(),
     });
     this.runtime = this.options.runtime ?? createRuntime(scenario.runtime);
     const listeners = this.runtime.start({
@@ -137,7 +141,8 @@ export class QueueTransport implements StepTransport {
 
   deliver(persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
     if (!this.dispatcher) throw new AspError('STEP_FAILED', 'the queue transport is not started');
-    return this.dispatcher.dispatch(persona, jobId, job, signal);
+    // A simulated step without a workspace may share a job with others of its persona (step-batch.ts).
+    return this.dispatcher.dispatch(persona, jobId, job, signal, !job.agent && job.workspace.mode === 'none');
   }
 
   close(): Promise<void> {

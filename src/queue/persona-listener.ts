@@ -7,7 +7,9 @@ import { AspError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PersonaName } from '../personas.ts';
 import { StepConsumer, UnrecoverableError, type ConsumedJob } from './bullmq-driver.ts';
+import { runBatch } from './batch-handler.ts';
 import { MAX_JOB_BYTES, StepJobSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
+import { BATCH_JOB_NAME } from './step-batch.ts';
 import { Heartbeat, type LastStep } from './listener-registry.ts';
 
 export interface PersonaListenerOptions {
@@ -25,7 +27,8 @@ export interface PersonaListenerOptions {
 
 /**
  * Consumes one persona's queue: validates each job, runs the persona's agent
- * and returns the result envelope. A malformed job fails at once (no retry)
+ * and returns the result envelope (a batch job: one answer per step, see
+ * batch-handler.ts). A malformed job fails at once (no retry)
  * with the reason; the listener keeps serving.
  */
 export class PersonaListener {
@@ -70,10 +73,16 @@ export class PersonaListener {
     this.options.logger.info({ concurrency: this.options.concurrency, workspaceRoot: this.options.workspaceRoot }, 'listener ready');
   }
 
-  private async handle(raw: ConsumedJob): Promise<StepEnvelope> {
-    const size = Buffer.byteLength(JSON.stringify(raw.data ?? null));
+  private handle(raw: ConsumedJob): Promise<unknown> {
+    if (raw.name === BATCH_JOB_NAME) return runBatch(raw.data, (data, stepId, attempt) => this.runStep(raw, data, stepId, attempt), this.options.logger);
+    return this.runStep(raw, raw.data, raw.id, raw.attemptsMade);
+  }
+
+  /** One step: its job data validated, its agent run on `attempt`, its result envelope. */
+  private async runStep(raw: ConsumedJob, data: unknown, jobId: string, attempt: number): Promise<StepEnvelope> {
+    const size = Buffer.byteLength(JSON.stringify(data ?? null));
     if (size > MAX_JOB_BYTES) throw new UnrecoverableError(`invalid job: payload is ${size} bytes, the limit is ${MAX_JOB_BYTES}`);
-    const parsed = StepJobSchema.safeParse(raw.data);
+    const parsed = StepJobSchema.safeParse(data);
     if (!parsed.success) throw new UnrecoverableError(`invalid job: ${describeIssues(parsed.error)}`);
     const job = parsed.data;
     if (job.persona !== this.options.persona) {
@@ -83,12 +92,12 @@ export class PersonaListener {
     const startedAt = Date.now();
     this.active++;
     try {
-      const result = await executeStep(job.agent ? this.commandAgent : this.agent, job, { workspaceRoot: this.options.workspaceRoot, attempt: raw.attemptsMade });
+      const result = await executeStep(job.agent ? this.commandAgent : this.agent, job, { workspaceRoot: this.options.workspaceRoot, attempt });
       this.jobsDone++;
       this.lastStep = { runId: job.runId, taskId, step, round, at: Date.now() };
       // No child logger per job: the line is only built when debug lines are written.
       const log = this.options.logger;
-      if (log.isLevelEnabled('debug')) log.child({ jobId: raw.id }).debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
+      if (log.isLevelEnabled('debug')) log.child({ jobId }).debug({ taskId, step, round, minutes: result.minutes, ...(result.actor ? { actor: result.actor } : {}) }, 'step done');
       return {
         result,
         meta: {
@@ -96,7 +105,7 @@ export class PersonaListener {
           listenerId: this.options.listenerId,
           userId: this.options.userId,
           pid: process.pid,
-          attemptsMade: raw.attemptsMade,
+          attemptsMade: attempt,
           enqueuedAt: raw.timestamp,
           startedAt,
           finishedAt: Date.now(),

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { StepQueue } from '../../src/queue/bullmq-driver.ts';
 import { stepJobId } from '../../src/queue/job-schema.ts';
+import { BATCH_JOB_NAME, BatchResultSchema, batchJobId } from '../../src/queue/step-batch.ts';
 import { PersonaListener } from '../../src/queue/persona-listener.ts';
 import { liveListeners } from '../../src/queue/listener-registry.ts';
 import { buildStepJob } from '../../src/engine/step-actors.ts';
@@ -28,7 +29,14 @@ async function waitFor<T>(probe: () => Promise<T | null | undefined>, timeoutMs 
 async function setup(persona: 'alex' | 'jordan' = 'jordan') {
   const prefix = `asp-test-${randomUUID()}`;
   const listener = new PersonaListener({
-    persona, listenerId: `${persona}-t`, userId: `${persona}@example.com`, redisUrl: REDIS_URL, prefix, concurrency: 2, workspaceRoot: '/nonexistent', logger: silentLogger(),
+    persona,
+    listenerId: `${persona}-t`,
+    userId: `${persona}@example.com`,
+    redisUrl: REDIS_URL,
+    prefix,
+    concurrency: 2,
+    workspaceRoot: '/nonexistent',
+    logger: silentLogger(),
   });
   await listener.start();
   const queue = new StepQueue({ redisUrl: REDIS_URL, prefix, persona }, { onCompleted: () => undefined, onFailed: () => undefined });
@@ -66,6 +74,42 @@ describe('persona listener (real Redis)', () => {
       return o?.state === 'completed' ? o : null;
     });
     expect(good.returnValue).toMatchObject({ result: { step: 'define' }, meta: { persona: 'jordan', userId: 'jordan@example.com' } });
+  });
+
+  it('answers a batch job step by step: a malformed step fails alone, the others get their results', async () => {
+    const { queue } = await setup('jordan');
+    const define = (taskId: string) => buildStepJob({ runId: 'rb', scenario, workspaceMode: 'none' }, { step: 'define', taskId, round: 0, title: taskId, requirements: [] });
+    const steps = [
+      { id: stepJobId('rb', 'a', 'define', 0), job: define('a') },
+      { id: 'bad-step', job: { v: 1, persona: 'jordan', request: { step: 'define' } } },
+      { id: stepJobId('rb', 'b', 'define', 0), job: define('b') },
+    ];
+    const jobId = batchJobId(steps.map((s) => s.id));
+    await queue.add({ v: 1, attempts: 2, steps }, { jobId, name: BATCH_JOB_NAME, attempts: 1, backoffMs: 10 });
+    const done = await waitFor(async () => {
+      const o = await queue.outcome(jobId);
+      return o?.state === 'completed' ? o : null;
+    });
+    const { results } = BatchResultSchema.parse(done.returnValue);
+    expect(results).toHaveLength(3);
+    expect(results[0]).toMatchObject({ ok: { result: { step: 'define' }, meta: { persona: 'jordan', attemptsMade: 0 } } });
+    expect(results[1]).toEqual({ error: expect.stringMatching(/^invalid job: .*runId/) });
+    expect(results[2]).toMatchObject({ ok: { result: { step: 'define' } } });
+
+    // A batch alone answers as the same steps sent one by one.
+    await queue.add(define('a'), { jobId: stepJobId('rb2', 'a', 'define', 0), attempts: 1, backoffMs: 10 });
+    const single = await waitFor(async () => {
+      const o = await queue.outcome(stepJobId('rb2', 'a', 'define', 0));
+      return o?.state === 'completed' ? o : null;
+    });
+    expect((single.returnValue as { result: unknown }).result).toEqual((results[0] as { ok: { result: unknown } }).ok.result);
+
+    await queue.addRaw(BATCH_JOB_NAME, { v: 1, attempts: 1, steps: [] }, 'empty-batch');
+    const empty = await waitFor(async () => {
+      const o = await queue.outcome('empty-batch');
+      return o?.state === 'failed' ? o : null;
+    });
+    expect(empty.failedReason).toMatch(/^invalid job: steps/);
   });
 
   it('refuses a job addressed to another persona', async () => {

@@ -11,6 +11,8 @@ export interface StepQueueOptions {
 
 export interface AddOptions {
   jobId: string;
+  /** The job's name: 'step' (one step) or 'batch' (several, step-batch.ts) ['step']. */
+  name?: string;
   attempts: number;
   backoffMs: number;
 }
@@ -35,7 +37,7 @@ export class StepQueue {
   }
 
   async add(data: unknown, options: AddOptions): Promise<void> {
-    await this.queue.add('step', data, {
+    await this.queue.add(options.name ?? 'step', data, {
       jobId: options.jobId,
       attempts: options.attempts,
       backoff: { type: 'exponential', delay: options.backoffMs },
@@ -85,4 +87,3 @@ export class StepQueue {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }
-
