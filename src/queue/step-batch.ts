@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Several steps of one persona in one queue job (a "batch" job): the steps
- * that became ready in the same turn of the event loop travel together, so
+ * that became ready together (step-batcher.ts) travel together, so
  * a round trip through Redis carries up to MAX_BATCH_STEPS steps. Each step
  * keeps its own id, job and outcome: the listener answers with one entry per
  * step, in order, a result envelope or the reason the step failed.

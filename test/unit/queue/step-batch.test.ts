@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PersonaName } from '../../../src/personas.ts';
 import { DEFAULT_BATCH_STEPS, MAX_BATCH_STEPS, batchJobId, batchStepsFromEnv } from '../../../src/queue/step-batch.ts';
-import { StepBatcher, type BatchItem } from '../../../src/queue/step-batcher.ts';
+import { BATCH_WAIT_MS, StepBatcher, type BatchItem } from '../../../src/queue/step-batcher.ts';
 
-const nextTurn = () => new Promise((r) => setImmediate(r));
+const nextTurn = () => new Promise((r) => setTimeout(r, BATCH_WAIT_MS + 5));
 
 describe('step batches', () => {
   it('gathers the steps of a turn per persona, and sends a full batch at once', async () => {
