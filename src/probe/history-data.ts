@@ -60,9 +60,21 @@ export function perHistoryValue<T>(history: readonly HistoryRow[], key: string, 
   return value;
 }
 
+type PairKind = 'points' | 'regression' | 'sums';
+/** The keys of perHistoryValue for (kind, x, purpose), made once (no string is built per estimate). */
+const PAIR_KEYS = Object.fromEntries(
+  (['points', 'regression', 'sums'] as const).map((kind) => [
+    kind,
+    Object.fromEntries((['E', 'plan', 'actualSize'] as const).map((x) => [x, { size: `${kind}:${x}:size`, time: `${kind}:${x}:time` }])),
+  ]),
+) as Record<PairKind, Record<XVariable, Record<Purpose, string>>>;
+export function pairKey(kind: PairKind, x: XVariable, purpose: Purpose): string {
+  return PAIR_KEYS[kind][x][purpose];
+}
+
 /** dataPoints, once per history array: the arrays are shared, do not modify them. */
 export function sharedDataPoints(history: readonly HistoryRow[], x: XVariable, purpose: Purpose): { readonly xs: readonly number[]; readonly ys: readonly number[] } {
-  return perHistoryValue(history, `points:${x}:${purpose}`, (h) => dataPoints(h, x, purpose));
+  return perHistoryValue(history, pairKey('points', x, purpose), (h) => dataPoints(h, x, purpose));
 }
 
 /** Σ actual size / Σ actual minutes over tasks with both non-zero (PD calcProductivity). */

@@ -29,7 +29,7 @@
  * C2 (Σmin/Σplan), C3 (Σmin/Σactual = 1/productivity) and D (judgment:
  * E at `judgmentProductivity` LOC/hour).
  */
-import { perHistoryValue, sharedDataPoints, type HistoryRow, type Purpose, type XVariable } from './history-data.ts';
+import { pairKey, perHistoryValue, sharedDataPoints, type HistoryRow, type Purpose, type XVariable } from './history-data.ts';
 import { linearRegression, type RegressionResult } from './linear-regression.ts';
 
 export const CANNOT_CALCULATE = -100;
@@ -170,7 +170,7 @@ function rateCorrelation(c: MethodCandidate): void {
 export function rateRegressionMethod(method: string, purpose: Purpose, x: XVariable, ctx: SelectionContext): MethodCandidate {
   const c = newCandidate(method, purpose, 'regression', x);
   // The fit depends on the history alone: once per history array (the result is shared, read-only).
-  const reg = perHistoryValue(ctx.history, `regression:${x}:${purpose}`, (h) => {
+  const reg = perHistoryValue(ctx.history, pairKey('regression', x, purpose), (h) => {
     const { xs, ys } = sharedDataPoints(h, x, purpose);
     return linearRegression(xs, ys);
   });
@@ -194,7 +194,7 @@ export function rateRegressionMethod(method: string, purpose: Purpose, x: XVaria
 
 export function rateAveragingMethod(method: string, purpose: Purpose, x: XVariable, ctx: SelectionContext): MethodCandidate {
   const c = newCandidate(method, purpose, 'averaging', x);
-  const { n, xSum, ySum } = perHistoryValue(ctx.history, `sums:${x}:${purpose}`, (h) => {
+  const { n, xSum, ySum } = perHistoryValue(ctx.history, pairKey('sums', x, purpose), (h) => {
     const { xs, ys } = sharedDataPoints(h, x, purpose);
     return { n: xs.length, xSum: xs.reduce((s, v) => s + v, 0), ySum: ys.reduce((s, v) => s + v, 0) };
   });
