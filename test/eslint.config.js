@@ -44,7 +44,6 @@ function layerRules() {
   });
 }
 
-
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'runs/**', 'workspaces/**', 'data/**', 'test/.tmp/**'] },
   ...tseslint.configs.recommended,

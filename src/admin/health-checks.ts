@@ -115,7 +115,8 @@ async function checkListeners(options: HealthOptions, personas: readonly Persona
     return {
       ...base,
       status: 'ok' as const,
-      detail: `${mine.length} alive (${mine.map((b) => b.listenerId).join(', ')}), ${jobsDone} jobs done` +
+      detail:
+        `${mine.length} alive (${mine.map((b) => b.listenerId).join(', ')}), ${jobsDone} jobs done` +
         (last ? `, last step ${last.step} r${last.round} of ${last.taskId} (${last.runId}) ${Math.round((now - last.at) / 1000)} s ago` : ', no step yet'),
       data: {
         listeners: mine.length,

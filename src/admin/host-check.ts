@@ -19,7 +19,10 @@ export function allowedHostCheck(bindHost: string, extra: readonly string[] = []
 
 /** The names of ASP_ADMIN_ALLOWED_HOSTS. */
 export function allowedHostsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.ASP_ADMIN_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return (env.ASP_ADMIN_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
 }
 
 function isWildcard(host: string): boolean {
@@ -27,7 +30,10 @@ function isWildcard(host: string): boolean {
 }
 
 function normalise(host: string): string {
-  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 /** The host name of a Host header (`name`, `name:port`, `[v6]:port`), lower-case; undefined when malformed. */

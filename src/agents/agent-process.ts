@@ -28,7 +28,10 @@ export interface AgentProcessOutput {
 
 /** The step failed because of the agent (timeout, crash, oversized or missing output); `reason` says which. */
 export class AgentProcessError extends Error {
-  constructor(readonly reason: 'timeout' | 'crash' | 'oversized' | 'spawn' | 'aborted', message: string) {
+  constructor(
+    readonly reason: 'timeout' | 'crash' | 'oversized' | 'spawn' | 'aborted',
+    message: string,
+  ) {
     super(message);
     this.name = 'AgentProcessError';
   }
@@ -98,7 +101,15 @@ export function runCaptured(o: AgentProcessOptions): Promise<CapturedProcess> {
     child.on('close', (code, signal) => {
       finish(() => {
         if (failure) return reject(failure);
-        resolve({ code, signal, stdout, stderrTail: scrub(stderr, o.secrets ?? []).trim().slice(-STDERR_TAIL), wallMs: performance.now() - started });
+        resolve({
+          code,
+          signal,
+          stdout,
+          stderrTail: scrub(stderr, o.secrets ?? [])
+            .trim()
+            .slice(-STDERR_TAIL),
+          wallMs: performance.now() - started,
+        });
       });
     });
   });

@@ -32,7 +32,9 @@ export function modifyLines(
 ): void {
   const dir = join(taskDir, 'src', taskId);
   if (!existsSync(dir)) return;
-  const modules = readdirSync(dir).filter((f) => f.startsWith('module-')).sort();
+  const modules = readdirSync(dir)
+    .filter((f) => f.startsWith('module-'))
+    .sort();
   if (modules.length === 0) return;
   const file = random.pick(modules);
   const path = `src/${taskId}/${file}`;

@@ -65,7 +65,10 @@ export const AgentResponseSchema = z.strictObject({
   /** What the agent did, one or a few sentences. */
   did: z.string().max(4000),
   /** implement/fix (required), define, review, accept: the commit the agent made in the task's workspace. */
-  commit: z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-hex git commit sha').optional(),
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/, 'a full 40-hex git commit sha')
+    .optional(),
   /** review/accept: what it found. */
   defects: z.array(ReportedDefectSchema).max(1000).default([]),
   /** review: approved | changes_requested; accept: accepted | rejected. Default: from whether defects were found. */

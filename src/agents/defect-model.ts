@@ -32,11 +32,7 @@ function pickSeverity(random: Random): Severity {
 }
 
 /** Draws `count` latent defects with deterministic ids. */
-export function injectDefects(
-  random: Random,
-  count: number,
-  options: { idPrefix: string; phaseInjected: string; fixMinutesMedian: number },
-): Defect[] {
+export function injectDefects(random: Random, count: number, options: { idPrefix: string; phaseInjected: string; fixMinutesMedian: number }): Defect[] {
   const defects: Defect[] = [];
   for (let i = 0; i < count; i++) {
     const type = pickType(random);

@@ -58,7 +58,12 @@ export class SimulatedAlex implements PersonaAgent {
         phaseInjected: 'rework',
         fixMinutesMedian: model.fixMinutes,
       });
-      const measured = await this.write(ctx, [...pending].map(([path, content]) => ({ path, content })), `Fix review findings of ${request.taskId} (round ${request.round})`, { added: 0, modified });
+      const measured = await this.write(
+        ctx,
+        [...pending].map(([path, content]) => ({ path, content })),
+        `Fix review findings of ${request.taskId} (round ${request.round})`,
+        { added: 0, modified },
+      );
       return {
         step: 'fix',
         minutes,
@@ -86,4 +91,3 @@ export class SimulatedAlex implements PersonaAgent {
     };
   }
 }
-

@@ -141,7 +141,10 @@ function parsePort(value: string): number {
 
 function parseGroups(value: string | undefined): HealthGroup[] | undefined {
   if (value === undefined) return undefined;
-  const groups = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const groups = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = groups.find((g) => !(HEALTH_GROUPS as readonly string[]).includes(g));
   if (bad || groups.length === 0) throw usageError(`--checks takes a comma-separated list of ${HEALTH_GROUPS.join(', ')}; got "${value}"`);
   return groups as HealthGroup[];

@@ -53,8 +53,7 @@ export function finishCommand(command: string, outcome: CommandOutcome, io: Comm
     io.stderr(terminalSafe(described));
     const resume = 'resume' in outcome ? outcome.resume : undefined;
     if (code === ExitCode.INFRASTRUCTURE && resume && !described.includes('--resume')) io.stderr(`  resume: ${resume}\n`);
-  }
-  else if (code === ExitCode.THRESHOLD_FAILED && 'checks' in outcome && outcome.checks) {
+  } else if (code === ExitCode.THRESHOLD_FAILED && 'checks' in outcome && outcome.checks) {
     const failed = outcome.checks.filter((c) => !c.pass);
     const list = failed.map((c) => `${c.expression}${c.actual === undefined ? '' : ` (actual ${c.actual ?? 'no data'})`}`).join('; ');
     io.stderr(`${command}: ${failed.length} of ${outcome.checks.length} ${what}${outcome.checks.length === 1 ? '' : 's'} failed: ${list}\n`);

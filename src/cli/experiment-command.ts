@@ -107,7 +107,10 @@ export async function executePlan(plan: ExperimentPlan, flags: ExecutionFlags, i
     const interrupted = outcome.status === 'interrupted';
     // Half an experiment proves nothing: expectations are checked only when every run finished.
     const expectations = interrupted ? [] : evaluateExpectations(plan.expect, outcome.results);
-    if (flags.json) io.stdout(`${JSON.stringify({ experimentId: outcome.experimentId, status: outcome.status, wallMs: outcome.wallMs, transport: label, workers, files: outcome.files, expectations, results: outcome.results })}\n`);
+    if (flags.json)
+      io.stdout(
+        `${JSON.stringify({ experimentId: outcome.experimentId, status: outcome.status, wallMs: outcome.wallMs, transport: label, workers, files: outcome.files, expectations, results: outcome.results })}\n`,
+      );
     else io.stdout(renderExperiment(outcome.results, { expectations, files: outcome.files, wallMs: outcome.wallMs, transport: label, workers }));
     const checks = expectations.map((e) => ({ expression: `${e.expression}${e.variant ? ` [${e.variant}]` : ''}`, pass: e.pass, actual: e.actual }));
     return finishCommand('experiment', { interrupted, checks }, io, 'expectation');
@@ -143,9 +146,7 @@ async function serveWorker(flags: ExecutionFlags, io: CommandIo): Promise<number
       io.stderr(`experiment worker: ran variant ${spec.variant} seed ${String(spec.seed)} (${transport})\n`);
       return result;
     };
-    await serveExperimentRuns(location, workers, logged, signals.signal, (err) =>
-      io.stderr(`experiment worker: ${err.message}\n`),
-    );
+    await serveExperimentRuns(location, workers, logged, signals.signal, (err) => io.stderr(`experiment worker: ${err.message}\n`));
     return finishCommand('experiment', { interrupted: signals.signal.aborted }, io);
   } finally {
     signals.dispose();

@@ -77,14 +77,20 @@ export async function runListenCommand(argv: string[], io: CommandIo): Promise<n
   try {
     redisUrl = readSecretEnv(process.env, 'ASP_REDIS_URL');
   } catch (err) {
-    throw usageError(`cannot read ASP_REDIS_URL_FILE ${process.env.ASP_REDIS_URL_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'the runtime writes that file before it starts the listener; check the path and its permissions');
+    throw usageError(
+      `cannot read ASP_REDIS_URL_FILE ${process.env.ASP_REDIS_URL_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'the runtime writes that file before it starts the listener; check the path and its permissions',
+    );
   }
   // The persona's API key (a 0600 file or a container secret): only a command agent gets it, as OPENAI_API_KEY.
   let apiKey: string | undefined;
   try {
     apiKey = readSecretEnv(process.env, 'ASP_API_KEY');
   } catch (err) {
-    throw usageError(`cannot read ASP_API_KEY_FILE ${process.env.ASP_API_KEY_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path and its permissions (the runtime mounts it for the persona)');
+    throw usageError(
+      `cannot read ASP_API_KEY_FILE ${process.env.ASP_API_KEY_FILE ?? ''} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'check the path and its permissions (the runtime mounts it for the persona)',
+    );
   }
   const env = ListenerEnvSchema.safeParse({ ...process.env, ASP_REDIS_URL: redisUrl, ...(values.persona ? { ASP_PERSONA: values.persona } : {}) });
   if (!env.success) {

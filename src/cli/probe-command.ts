@@ -13,15 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { AspError, errorMessage, isAspError } from '../errors.ts';
-import {
-  DEFAULT_INTERVAL_PERCENTS,
-  estimateWithProbe,
-  linearRegression,
-  parseHistoryText,
-  projectRegression,
-  type ProbeEstimate,
-  type ProbeProjection,
-} from '../probe/index.ts';
+import { DEFAULT_INTERVAL_PERCENTS, estimateWithProbe, linearRegression, parseHistoryText, projectRegression, type ProbeEstimate, type ProbeProjection } from '../probe/index.ts';
 
 export interface CommandIo {
   stdout: (s: string) => void;
@@ -46,10 +38,7 @@ function parseNumberList(option: string, raw: string): number[] {
   return items.map((item, i) => {
     const value = item === '' ? Number.NaN : Number(item);
     if (!Number.isFinite(value)) {
-      throw usageError(
-        `--${option}: ${JSON.stringify(item)} (item ${i + 1}) is not a number`,
-        `give --${option} a comma-separated list of numbers, e.g. --${option} 130,650,99`,
-      );
+      throw usageError(`--${option}: ${JSON.stringify(item)} (item ${i + 1}) is not a number`, `give --${option} a comma-separated list of numbers, e.g. --${option} 130,650,99`);
     }
     return value;
   });
@@ -115,7 +104,12 @@ function alignedRows(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -128,9 +122,7 @@ function regressionTable(out: RegressionOutput): string {
 }
 
 function projectionTable(title: string, unit: string, p: ProbeProjection): string {
-  const lines = [
-    `${title}: method ${p.method}, ${formatValue(p.projected)} ${unit} (β0 ${formatValue(p.beta0)}, β1 ${formatValue(p.beta1)}, r² ${formatValue(p.r2)}, n ${p.n})`,
-  ];
+  const lines = [`${title}: method ${p.method}, ${formatValue(p.projected)} ${unit} (β0 ${formatValue(p.beta0)}, β1 ${formatValue(p.beta1)}, r² ${formatValue(p.r2)}, n ${p.n})`];
   for (const i of p.intervals) {
     lines.push(`  ${i.percent}% interval: ${formatValue(i.lpi)} .. ${formatValue(i.upi)} ${unit} (range ${formatValue(i.range)})`);
   }
@@ -212,7 +204,7 @@ export async function runProbeCommand(argv: string[], io: CommandIo): Promise<nu
     let estimate: ProbeEstimate | null = null;
     if (wantsHistory) {
       if (v.history === undefined) throw usageError('--history is missing: --proxy needs a history file', 'e.g. --history history.csv --proxy 386');
-      if (v.proxy === undefined) throw usageError('--proxy is missing: expected the new task\'s estimated proxy size E', 'e.g. --proxy 386');
+      if (v.proxy === undefined) throw usageError("--proxy is missing: expected the new task's estimated proxy size E", 'e.g. --proxy 386');
       const proxySize = parseSingleNumber('proxy', v.proxy);
       if (proxySize < 0) throw usageError(`--proxy: ${proxySize} is negative; expected a size >= 0`, 'e.g. --proxy 386');
       const history = parseHistoryText(await readHistory(v.history), v.history);

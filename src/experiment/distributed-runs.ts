@@ -52,7 +52,11 @@ export class DistributedExecutor implements RunExecutor {
     );
     // Events can be missed (a reconnect): results still waiting are read from the jobs now and then.
     const poll = setInterval(() => {
-      for (const jobId of [...pending.keys()].slice(0, 200)) void queue.completedValue(jobId).then((v) => accept(jobId, v), () => undefined);
+      for (const jobId of [...pending.keys()].slice(0, 200))
+        void queue.completedValue(jobId).then(
+          (v) => accept(jobId, v),
+          () => undefined,
+        );
     }, this.pollMs);
     const onAbort = () => settle.resolve();
     signal.addEventListener('abort', onAbort, { once: true });

@@ -82,7 +82,16 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentRun
         specs,
         (r) => {
           runs.push(r);
-          store.recordExperimentRun({ experimentId, variant: r.variant, variantLabel: plan.variants[r.variant]?.label ?? String(r.variant), seedIndex: r.seedIndex, seed: String(r.seed), digest: r.digest, values: r.values, completion: r.completion });
+          store.recordExperimentRun({
+            experimentId,
+            variant: r.variant,
+            variantLabel: plan.variants[r.variant]?.label ?? String(r.variant),
+            seedIndex: r.seedIndex,
+            seed: String(r.seed),
+            digest: r.digest,
+            values: r.values,
+            completion: r.completion,
+          });
           options.onProgress?.(runs.length, specs.length);
         },
         signal,

@@ -20,7 +20,10 @@ const seed = z.union([z.number().int(), z.string().min(1)]);
 
 export const ForecastOptionsSchema = z.strictObject({
   /** A deadline as a duration from the start: `30d`, `6w`, `120h` (working time). */
-  by: z.string().regex(/^\d+(?:\.\d+)?\s*[hdw]$/, 'write a duration like 30d, 6w or 120h').optional(),
+  by: z
+    .string()
+    .regex(/^\d+(?:\.\d+)?\s*[hdw]$/, 'write a duration like 30d, 6w or 120h')
+    .optional(),
   /** Working hours in a day of the simulated calendar. */
   hoursPerDay: z.number().positive().max(24).default(8),
 });

@@ -114,7 +114,14 @@ function fanChart(runs: readonly ForecastRun[], hoursPerDay: number, points: num
   const bands: FanChart['bands'] = { p10: [], p25: [], p50: [], p75: [], p90: [] };
   for (const h of hours) {
     const sorted = runs.map((r) => doneBy(r.completion, h)).sort((a, b) => a - b);
-    for (const [key, p] of [['p10', 10], ['p25', 25], ['p50', 50], ['p75', 75], ['p90', 90]] as const) bands[key].push(round(percentile(sorted, p) ?? 0));
+    for (const [key, p] of [
+      ['p10', 10],
+      ['p25', 25],
+      ['p50', 50],
+      ['p75', 75],
+      ['p90', 90],
+    ] as const)
+      bands[key].push(round(percentile(sorted, p) ?? 0));
   }
   return { days: hours.map((h) => round(h / hoursPerDay)), bands, total: Math.max(0, ...runs.map((r) => r.tasks)) };
 }

@@ -38,10 +38,20 @@ export interface RunJob {
 
 export function parseRunJob(data: unknown): RunJob | string {
   const parsed = RunJobSchema.safeParse(data);
-  return parsed.success ? (parsed.data as RunJob) : `invalid experiment run job: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  return parsed.success
+    ? (parsed.data as RunJob)
+    : `invalid experiment run job: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`;
 }
 
 export function parseRunResult(data: unknown): RunResult | string {
   const parsed = RunResultSchema.safeParse(data);
-  return parsed.success ? parsed.data : `invalid experiment run result: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  return parsed.success
+    ? parsed.data
+    : `invalid experiment run result: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`;
 }

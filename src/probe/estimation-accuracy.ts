@@ -92,10 +92,7 @@ export function relativeError(estimate: number, actual: number): number | null {
   return (actual - estimate) / actual;
 }
 
-export function hitRates(
-  pairs: readonly { projection: AccuracyProjection; actual: number }[],
-  percents: readonly number[] = HIT_RATE_PERCENTS,
-): HitRate[] {
+export function hitRates(pairs: readonly { projection: AccuracyProjection; actual: number }[], percents: readonly number[] = HIT_RATE_PERCENTS): HitRate[] {
   return percents.map((percent) => {
     let hits = 0;
     let count = 0;
@@ -128,9 +125,7 @@ export function capabilityAccuracy(records: readonly AccuracyRecord[], capabilit
     projection: r.estimate[capability],
     actual: capability === 'size' ? r.actualSize : r.actualMinutes,
   }));
-  const errors = pairs
-    .map((p) => relativeError(p.projection.projected, p.actual))
-    .filter((e): e is number => e !== null);
+  const errors = pairs.map((p) => relativeError(p.projection.projected, p.actual)).filter((e): e is number => e !== null);
   const absolute = errors.map(Math.abs);
   const lastWindow = absolute.slice(-MAPE_WINDOW);
   const mape = meanOrNull(lastWindow);

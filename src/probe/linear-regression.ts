@@ -190,11 +190,7 @@ export function predictionRange(reg: RegressionResult, xk: number, percent: numb
 }
 
 /** y_k = β0 + β1·x_k with UPI/LPI at each percent (default 70 and 90). */
-export function projectRegression(
-  reg: RegressionResult,
-  xk: number,
-  percents: readonly number[] = DEFAULT_INTERVAL_PERCENTS,
-): RegressionProjection {
+export function projectRegression(reg: RegressionResult, xk: number, percents: readonly number[] = DEFAULT_INTERVAL_PERCENTS): RegressionProjection {
   if (!Number.isFinite(xk)) {
     throw new AspError('PROBE_INPUT', `x_k is ${String(xk)}, expected a finite number`, { exitCode: 2 });
   }

@@ -140,10 +140,7 @@ export interface PartsProxySize {
 }
 
 /** PA, the proxy size of the planned added parts, from the tables. */
-export function proxySizeFromParts(
-  tables: Readonly<Record<string, RelativeSizeTable>>,
-  parts: readonly PlannedPart[],
-): PartsProxySize {
+export function proxySizeFromParts(tables: Readonly<Record<string, RelativeSizeTable>>, parts: readonly PlannedPart[]): PartsProxySize {
   const rows = parts.map((part) => {
     const table = tables[part.type];
     if (!table) {

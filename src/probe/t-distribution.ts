@@ -110,12 +110,7 @@ function simpsonSum(f: (x: number) => number, low: number, high: number, numSeg:
  * W/3·[f(low) + 4Σodd + 2Σeven + f(high)], num_seg doubled until successive
  * sums differ by less than epsilon.
  */
-export function simpsonIntegrate(
-  f: (x: number) => number,
-  low: number,
-  high: number,
-  options: SimpsonOptions = {},
-): number {
+export function simpsonIntegrate(f: (x: number) => number, low: number, high: number, options: SimpsonOptions = {}): number {
   if (low === high) return 0;
   const epsilon = options.epsilon ?? PSP_SIMPSON_EPSILON;
   let numSeg = options.initialSegments ?? PSP_INITIAL_SEGMENTS;

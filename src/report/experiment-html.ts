@@ -14,13 +14,24 @@ export function renderExperimentHtml(r: ExperimentResults): string {
     ref: m.metric,
     variants: r.variants.map((v) => {
       const d = v.metrics[i]?.description;
-      return { label: v.label, baseline: v.baseline, mean: d?.mean ?? null, low: d?.ci?.low ?? null, high: d?.ci?.high ?? null, n: d?.n ?? 0, significant: v.metrics[i]?.difference?.significant ?? false };
+      return {
+        label: v.label,
+        baseline: v.baseline,
+        mean: d?.mean ?? null,
+        low: d?.ci?.low ?? null,
+        high: d?.ci?.high ?? null,
+        n: d?.n ?? 0,
+        significant: v.metrics[i]?.difference?.significant ?? false,
+      };
     }),
   }));
   const fans = r.variants.map((v) => ({ label: v.label, fan: v.forecast.fan }));
   const sentences = r.variants
     .filter((v) => !v.baseline)
-    .map((v) => `<h3>${escapeHtml(v.label)}</h3><ul>${v.metrics.map((m) => (m.sentence ? `<li class="${m.difference?.significant ? 'claim' : 'none'}">${escapeHtml(m.sentence)}</li>` : '')).join('')}</ul>`)
+    .map(
+      (v) =>
+        `<h3>${escapeHtml(v.label)}</h3><ul>${v.metrics.map((m) => (m.sentence ? `<li class="${m.difference?.significant ? 'claim' : 'none'}">${escapeHtml(m.sentence)}</li>` : '')).join('')}</ul>`,
+    )
     .join('\n');
   const forecastRows = r.variants
     .map((v) => {

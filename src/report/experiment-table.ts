@@ -4,7 +4,10 @@ import type { ExpectationResult } from '../experiment/expectation-results.ts';
 import { renderTable } from './text-table.ts';
 
 /** The terminal report of an experiment: a table per metric, the sentences, the forecast. */
-export function renderExperiment(r: ExperimentResults, extra: { expectations?: readonly ExpectationResult[]; files?: { results: string; report: string | null }; wallMs?: number; transport?: string; workers?: number } = {}): string {
+export function renderExperiment(
+  r: ExperimentResults,
+  extra: { expectations?: readonly ExpectationResult[]; files?: { results: string; report: string | null }; wallMs?: number; transport?: string; workers?: number } = {},
+): string {
   const out: string[] = [];
   const baseline = r.variants.find((v) => v.baseline);
   out.push(`${r.name} — ${r.variants.length} variant${r.variants.length === 1 ? '' : 's'} × ${r.seeds.length} seeds = ${r.runs} runs of ${r.baseScenario.name}`);

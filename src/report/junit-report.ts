@@ -35,10 +35,15 @@ function suite(s: ScenarioResult, now: Date): { xml: string; tests: number; fail
       `actual   ${s.digest.actual ?? '–'}`,
       s.differingTasks.length ? `tasks that differ: ${s.differingTasks.slice(0, 20).join(', ')}` : '',
       ...s.metricChanges.map((m) => `${m.name}: ${m.baseline ?? '–'} → ${m.actual ?? '–'}`),
-    ].filter(Boolean).join('\n');
+    ]
+      .filter(Boolean)
+      .join('\n');
     cases.push({ name: 'outcome digest matches the baseline', ...(digestProblem ? { failure: { message: digestProblem, type: 'digest', body } } : {}) });
     for (const t of s.thresholds) {
-      cases.push({ name: `expect: ${t.expression}`, ...(t.pass ? {} : { failure: { message: `${t.expression} failed (actual ${t.actual ?? 'no data'})`, type: 'threshold', body: `actual ${t.actual ?? 'no data'}` } }) });
+      cases.push({
+        name: `expect: ${t.expression}`,
+        ...(t.pass ? {} : { failure: { message: `${t.expression} failed (actual ${t.actual ?? 'no data'})`, type: 'threshold', body: `actual ${t.actual ?? 'no data'}` } }),
+      });
     }
   }
   const classname = `regress.${s.name}`;

@@ -24,8 +24,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 function latencyRows(report: LoadReport): string {
-  const row = (name: string, s: HistogramSummary) =>
-    `<tr><td>${esc(name)}</td><td>${s.count}</td>${[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => `<td>${v.toFixed(1)}</td>`).join('')}</tr>`;
+  const row = (name: string, s: HistogramSummary) => `<tr><td>${esc(name)}</td><td>${s.count}</td>${[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => `<td>${v.toFixed(1)}</td>`).join('')}</tr>`;
   const rows = [row('task end to end', report.metrics.latency.e2e)];
   for (const [p, q] of Object.entries(report.metrics.latency.queues)) {
     rows.push(row(`${p} queue wait`, q.wait), row(`${p} processing`, q.processing), row(`${p} result delivery`, q.delivery));

@@ -19,7 +19,9 @@ export function renderLoadSummary(report: LoadReport, thresholds: readonly Thres
     }),
   );
   const model = c.model === 'open' ? `open model, ${c.arrivalRate}/s arrivals (≤ ${c.concurrency} in flight)` : `${c.concurrency} tasks in flight`;
-  out.push(`Load test ${report.runId}: ${c.tasks} tasks, ${model}, ${c.listenersPerPersona} listener(s)/persona × ${c.listenerConcurrency} jobs, runtime ${c.runtime}, workspace ${c.workspace}, seed ${c.seed}`);
+  out.push(
+    `Load test ${report.runId}: ${c.tasks} tasks, ${model}, ${c.listenersPerPersona} listener(s)/persona × ${c.listenerConcurrency} jobs, runtime ${c.runtime}, workspace ${c.workspace}, seed ${c.seed}`,
+  );
   out.push('');
   const t = m.tasks;
   out.push(
@@ -46,11 +48,15 @@ export function renderLoadSummary(report: LoadReport, thresholds: readonly Thres
     ]),
   );
   out.push('');
-  const depth = Object.entries(m.queues.peakDepth).map(([p, d]) => `${p} ${d}`).join(', ');
+  const depth = Object.entries(m.queues.peakDepth)
+    .map(([p, d]) => `${p} ${d}`)
+    .join(', ');
   out.push(`Queues    peak depth (waiting + active): ${depth}`);
   const redis = m.memory.redisPeakBytes === null ? 'n/a' : `${mb(m.memory.redisPeakBytes)} peak (${mb(m.memory.redisBaselineBytes ?? 0)} at start, whole server)`;
   out.push(`Memory    runner RSS ${mb(m.memory.rssPeakBytes)} peak, heap ${mb(m.memory.heapPeakBytes)} peak; Redis ${redis}`);
-  const rows2 = Object.entries(report.database.rows).map(([k, v]) => `${k} ${v}`).join(', ');
+  const rows2 = Object.entries(report.database.rows)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   out.push(`Database  ${report.database.total ?? 'n/a'} rows written (${rows2 || 'unreadable'}) → ${report.database.path}`);
   if (thresholds.length > 0) {
     out.push('');

@@ -60,12 +60,8 @@ export function renderSummary(s: RunSummary): string {
     const h = cap.hitRates.find((x) => x.percent === p);
     return h && h.count > 0 ? `${percent(h.rate)} of ${h.count}` : '–';
   };
-  out.push(
-    `PROBE accuracy  size: in 70% ${hit(a.size, 70)}, in 90% ${hit(a.size, 90)}, MMRE ${percent(a.size.mmre)}, bias ${percent(a.size.bias)}, phase ${a.size.phase}`,
-  );
-  out.push(
-    `                time: in 70% ${hit(a.time, 70)}, in 90% ${hit(a.time, 90)}, MMRE ${percent(a.time.mmre)}, bias ${percent(a.time.bias)}, phase ${a.time.phase}`,
-  );
+  out.push(`PROBE accuracy  size: in 70% ${hit(a.size, 70)}, in 90% ${hit(a.size, 90)}, MMRE ${percent(a.size.mmre)}, bias ${percent(a.size.bias)}, phase ${a.size.phase}`);
+  out.push(`                time: in 70% ${hit(a.time, 70)}, in 90% ${hit(a.time, 90)}, MMRE ${percent(a.time.mmre)}, bias ${percent(a.time.bias)}, phase ${a.time.phase}`);
   out.push(
     `Quality         defects injected ${t.defectsInjected}, found in review ${t.defectsFoundInReview} (yield ${percent(t.reviewYield)}), in acceptance ${t.defectsFoundInAcceptance}, escaped ${t.defectsEscaped}; review rounds ${t.reviewRounds}`,
   );

@@ -38,13 +38,7 @@ export function containerName(runId: string, persona: PersonaName, index: number
  * persona's own Redis credentials) the URL stays out of the environment, so
  * `docker inspect` shows no password.
  */
-export function listenerEnv(
-  o: RuntimeStartOptions,
-  persona: PersonaName,
-  listenerId: string,
-  redisUrlFileMounted = false,
-  apiKeyFileMounted = false,
-): Record<string, string> {
+export function listenerEnv(o: RuntimeStartOptions, persona: PersonaName, listenerId: string, redisUrlFileMounted = false, apiKeyFileMounted = false): Record<string, string> {
   const env: Record<string, string> = {
     ...identityEnv(persona),
     ...(redisUrlFileMounted ? { ASP_REDIS_URL_FILE: CONTAINER_REDIS_URL_FILE } : { ASP_REDIS_URL: o.redisUrl }),

@@ -38,10 +38,7 @@ function pidAlive(pid: number): boolean {
  * closed); for owners on other hosts or unknown owners, the container has
  * stopped. Running containers of live runs are never touched.
  */
-export function isOrphan(
-  c: ReapCandidate,
-  here: { host: string; pid: number; openRuns: ReadonlySet<string>; pidAlive: (pid: number) => boolean },
-): boolean {
+export function isOrphan(c: ReapCandidate, here: { host: string; pid: number; openRuns: ReadonlySet<string>; pidAlive: (pid: number) => boolean }): boolean {
   const runId = c.labels[LABEL_RUN_ID];
   if (runId !== undefined && here.openRuns.has(runId)) return false;
   const ownerPid = Number(c.labels[LABEL_OWNER_PID]);

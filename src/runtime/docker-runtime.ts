@@ -294,9 +294,7 @@ export class DockerRuntime implements AgentRuntime {
     // 1. Launches in flight finish first, so that no container escapes.
     await Promise.allSettled([...this.pending]);
     // 2. Stop and remove every container of this runtime.
-    const stops = await Promise.allSettled(
-      this.slots.map((s) => this.client.stopAndRemove(s.containerId, this.options.stopGraceSeconds)),
-    );
+    const stops = await Promise.allSettled(this.slots.map((s) => this.client.stopAndRemove(s.containerId, this.options.stopGraceSeconds)));
     stops.forEach((r, i) => {
       if (r.status === 'rejected') failures.push(`${this.slots[i]?.name ?? '?'}: ${errorMessage(r.reason)}`);
     });

@@ -35,7 +35,11 @@ function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
 }
 
 /** Decides whether the listeners get uids of their own (see above). */
-export async function planListenerIdentities(o: Pick<RuntimeStartOptions, 'runDir' | 'workspaceRoot' | 'personas'>, programFiles: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ListenerIdentities> {
+export async function planListenerIdentities(
+  o: Pick<RuntimeStartOptions, 'runDir' | 'workspaceRoot' | 'personas'>,
+  programFiles: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ListenerIdentities> {
   if (process.getuid?.() !== 0) return { separate: false, reason: 'the runner is not root, so it cannot start listeners under other uids' };
   if (env.ASP_LISTENER_UIDS === 'off') return { separate: false, reason: 'ASP_LISTENER_UIDS=off' };
   for (const path of [o.runDir, o.workspaceRoot, process.cwd(), ...programFiles]) {

@@ -150,7 +150,7 @@ export async function provisionPersonaCredentials(options: ProvisionOptions): Pr
     users.length = 0;
     options.logger?.warn(
       { reason: errorMessage(err) },
-      'Redis refused per-persona ACL users; every listener uses the run\'s shared Redis URL, so the persona queues are NOT isolated from each other ' +
+      "Redis refused per-persona ACL users; every listener uses the run's shared Redis URL, so the persona queues are NOT isolated from each other " +
         '(use Redis 6+ and a REDIS_URL user allowed to run ACL SETUSER/DELUSER to isolate them)',
     );
     for (const persona of options.personas) writeUrl(persona, options.redisUrl);

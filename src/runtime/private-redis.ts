@@ -61,14 +61,7 @@ export async function startPrivateRedis(port?: number): Promise<RedisHandle> {
   const password = privatePasswords.get(port) ?? randomBytes(24).toString('hex');
   privatePasswords.set(port, password);
   const url = `redis://${PRIVATE_REDIS_USER}:${password}@127.0.0.1:${port}`;
-  const config = [
-    `port ${port}`,
-    'bind 127.0.0.1',
-    'save ""',
-    'appendonly no',
-    'user default off resetpass resetkeys resetchannels -@all',
-    `user ${PRIVATE_REDIS_USER} on >${password} ~* &* +@all`,
-  ];
+  const config = [`port ${port}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', 'user default off resetpass resetkeys resetchannels -@all', `user ${PRIVATE_REDIS_USER} on >${password} ~* &* +@all`];
   const child: ChildProcess = spawn('redis-server', ['-'], { stdio: ['pipe', 'ignore', 'ignore'] });
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(`${config.join('\n')}\n`);

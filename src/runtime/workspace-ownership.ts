@@ -46,4 +46,3 @@ export async function reclaimRunWorkspace(root: string, runId: string): Promise<
   };
   await walk(resolve(root, runId));
 }
-

@@ -27,6 +27,11 @@ export const CommandAgentSchema = z.strictObject({
   /** Simulated minutes per wall-clock minute of the step: an agent that works 20x faster than a person has 20. */
   timeFactor: z.number().positive().max(10_000).default(1),
   /** A response line longer than this fails the step. */
-  maxResponseBytes: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 export type CommandAgentSpec = z.output<typeof CommandAgentSchema>;

@@ -50,7 +50,9 @@ export function loadScenarioFile(file: string): LoadedScenario {
   }
   const bad = findInvalidUtf8(bytes);
   if (bad) {
-    throw invalid(file, [{ path: '', line: bad.line, column: bad.column, message: `byte ${bad.offset} (0x${bytes[bad.offset]!.toString(16).padStart(2, '0')}) is not valid UTF-8; save the file as UTF-8` }]);
+    throw invalid(file, [
+      { path: '', line: bad.line, column: bad.column, message: `byte ${bad.offset} (0x${bytes[bad.offset]!.toString(16).padStart(2, '0')}) is not valid UTF-8; save the file as UTF-8` },
+    ]);
   }
   return parseScenario(bytes.toString('utf8'), file);
 }

@@ -11,7 +11,7 @@ export function seedFromText(text: string, where = '--seed'): string | number {
   if (text.length === 0 || text.length > LIMITS.seedChars) {
     throw new AspError('USAGE', `${where} must be a whole number or a text of 1 to ${LIMITS.seedChars} characters, got "${text.slice(0, 40)}"`, {
       exitCode: 2,
-      hint: 'e.g. --seed 42 or --seed nightly-7; leave it out to use the scenario\'s seed',
+      hint: "e.g. --seed 42 or --seed nightly-7; leave it out to use the scenario's seed",
     });
   }
   const n = Number(text);

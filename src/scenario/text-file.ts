@@ -7,10 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'n
  * or change under us), and its UTF-8 checked rather than silently replaced.
  */
 
-export type TextFileProblem =
-  | { kind: 'not-regular'; what: string }
-  | { kind: 'too-large'; limit: number }
-  | { kind: 'unreadable'; code: string };
+export type TextFileProblem = { kind: 'not-regular'; what: string } | { kind: 'too-large'; limit: number } | { kind: 'unreadable'; code: string };
 
 export class TextFileError extends Error {
   constructor(readonly problem: TextFileProblem) {

@@ -39,7 +39,12 @@ export function listExperiments(db: ReadableStore, limit = 50): ExperimentListRo
 function headline(json: string | null): string | null {
   if (!json) return null;
   const r = JSON.parse(json) as {
-    variants: Array<{ baseline: boolean; label: string; metrics: Array<{ sentence?: string; difference?: { significant: boolean } }>; forecast: { endDays: { p50: number | null; range70: { low: number; high: number } | null } } }>;
+    variants: Array<{
+      baseline: boolean;
+      label: string;
+      metrics: Array<{ sentence?: string; difference?: { significant: boolean } }>;
+      forecast: { endDays: { p50: number | null; range70: { low: number; high: number } | null } };
+    }>;
   };
   const variant = r.variants.find((v) => !v.baseline);
   if (variant) {

@@ -32,9 +32,7 @@ export function timeInPhase(db: ReadableStore, runId: string): { byCycle: PhaseT
     t.steps += r.steps;
     totals.set(key, t);
   }
-  const total = [...totals.values()]
-    .map((t) => ({ ...t, minutes: round(t.minutes) }))
-    .sort((a, b) => phaseIndex(a.phase) - phaseIndex(b.phase) || a.persona.localeCompare(b.persona));
+  const total = [...totals.values()].map((t) => ({ ...t, minutes: round(t.minutes) })).sort((a, b) => phaseIndex(a.phase) - phaseIndex(b.phase) || a.persona.localeCompare(b.persona));
   return { byCycle, total };
 }
 

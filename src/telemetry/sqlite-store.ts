@@ -89,10 +89,22 @@ export class SqliteTelemetryStore implements TelemetryStore {
   createRun(run: RunRecord): void {
     this.write(() => {
       this.stmt(
-          `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source, deterministic)
+        `INSERT INTO runs (run_id, scenario_name, scenario_file, scenario_hash, seed, runtime, workspace_mode, engine_version, options_json, status, started_at, scenario_source, deterministic)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-        )
-        .run(run.runId, run.scenarioName, run.scenarioFile, run.scenarioHash, run.seed, run.runtime, run.workspaceMode, run.engineVersion, JSON.stringify(run.options), run.startedAt, run.scenarioSource, run.deterministic === false ? 0 : 1);
+      ).run(
+        run.runId,
+        run.scenarioName,
+        run.scenarioFile,
+        run.scenarioHash,
+        run.seed,
+        run.runtime,
+        run.workspaceMode,
+        run.engineVersion,
+        JSON.stringify(run.options),
+        run.startedAt,
+        run.scenarioSource,
+        run.deterministic === false ? 0 : 1,
+      );
     });
   }
 
@@ -110,15 +122,13 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   finishCycle(runId: string, cycleNo: number, simStartMin: number | null, simEndMin: number | null): void {
     this.write(() => {
-      this.stmt('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?')
-        .run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
+      this.stmt('UPDATE cycles SET sim_start_min = ?, sim_end_min = ?, completed_at = ? WHERE run_id = ? AND cycle_no = ?').run(simStartMin, simEndMin, new Date().toISOString(), runId, cycleNo);
     });
   }
 
   recordTaskStart(runId: string, task: TaskSubject): void {
     this.write(() => {
-      this.stmt("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')")
-        .run(runId, task.id, task.cycle, task.title, task.proxySize);
+      this.stmt("INSERT OR IGNORE INTO tasks (run_id, task_id, cycle_no, title, proxy_size, state) VALUES (?, ?, ?, ?, ?, 'running')").run(runId, task.id, task.cycle, task.title, task.proxySize);
     });
   }
 
@@ -128,23 +138,54 @@ export class SqliteTelemetryStore implements TelemetryStore {
       const step = result.step;
       return this.atomically(() => {
         const inserted = this.stmt(
-            `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
+          `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
                queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at, actor)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            record.runId, record.taskId, step, record.round, meta.persona, record.jobId, meta.listenerId, meta.userId, meta.attemptsMade + 1, result.minutes,
-            Math.max(0, meta.startedAt - meta.enqueuedAt), Math.max(0, meta.finishedAt - meta.startedAt), Math.max(0, record.receivedAt - meta.enqueuedAt),
-            result.cost.tokensIn, result.cost.tokensOut, result.cost.usd, result.commit ?? null, JSON.stringify(result), new Date(record.receivedAt).toISOString(),
-            result.actor ?? SIMULATED_ACTOR,
-          );
+        ).run(
+          record.runId,
+          record.taskId,
+          step,
+          record.round,
+          meta.persona,
+          record.jobId,
+          meta.listenerId,
+          meta.userId,
+          meta.attemptsMade + 1,
+          result.minutes,
+          Math.max(0, meta.startedAt - meta.enqueuedAt),
+          Math.max(0, meta.finishedAt - meta.startedAt),
+          Math.max(0, record.receivedAt - meta.enqueuedAt),
+          result.cost.tokensIn,
+          result.cost.tokensOut,
+          result.cost.usd,
+          result.commit ?? null,
+          JSON.stringify(result),
+          new Date(record.receivedAt).toISOString(),
+          result.actor ?? SIMULATED_ACTOR,
+        );
         if (inserted.changes === 0) return false;
-        this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(record.runId, record.taskId, STEP_PHASE[step], step, record.round, STEP_PERSONA[step], result.minutes);
+        this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          record.runId,
+          record.taskId,
+          STEP_PHASE[step],
+          step,
+          record.round,
+          STEP_PERSONA[step],
+          result.minutes,
+        );
         if (result.step === 'implement' || result.step === 'fix') {
           const s = result.size;
-          this.stmt('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-            .run(record.runId, record.taskId, step, record.round, s.added, s.modified, s.deleted, s.addedModified, s.measuredBy);
+          this.stmt('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+            record.runId,
+            record.taskId,
+            step,
+            record.round,
+            s.added,
+            s.modified,
+            s.deleted,
+            s.addedModified,
+            s.measuredBy,
+          );
           this.recordDefects(record, result.injected);
         }
         // A command agent's findings: defects nobody injected in the model, known from the moment they were found.
@@ -153,18 +194,35 @@ export class SqliteTelemetryStore implements TelemetryStore {
           const e = result.estimate;
           const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
           this.stmt(
-              `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
+            `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
                  size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
                  time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              record.runId, record.taskId, e.proxySize, e.size.method, e.size.projected, e.size.beta0, e.size.beta1, e.size.r2,
-              iv(e.size, 70)?.lpi ?? null, iv(e.size, 70)?.upi ?? null, iv(e.size, 90)?.lpi ?? null, iv(e.size, 90)?.upi ?? null,
-              e.time.method, e.time.projected, e.time.beta0, e.time.beta1, e.time.r2,
-              iv(e.time, 70)?.lpi ?? null, iv(e.time, 70)?.upi ?? null, iv(e.time, 90)?.lpi ?? null, iv(e.time, 90)?.upi ?? null,
-              e.size.n, JSON.stringify(e),
-            );
+          ).run(
+            record.runId,
+            record.taskId,
+            e.proxySize,
+            e.size.method,
+            e.size.projected,
+            e.size.beta0,
+            e.size.beta1,
+            e.size.r2,
+            iv(e.size, 70)?.lpi ?? null,
+            iv(e.size, 70)?.upi ?? null,
+            iv(e.size, 90)?.lpi ?? null,
+            iv(e.size, 90)?.upi ?? null,
+            e.time.method,
+            e.time.projected,
+            e.time.beta0,
+            e.time.beta1,
+            e.time.r2,
+            iv(e.time, 70)?.lpi ?? null,
+            iv(e.time, 70)?.upi ?? null,
+            iv(e.time, 90)?.lpi ?? null,
+            iv(e.time, 90)?.upi ?? null,
+            e.size.n,
+            JSON.stringify(e),
+          );
         }
         return true;
       });
@@ -172,9 +230,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   private recordDefects(record: StepRecord, defects: readonly Defect[]): void {
-    const insert = this.stmt(
-      'INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insert = this.stmt('INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     for (const d of defects) insert.run(record.runId, record.taskId, d.id, d.type, d.typeCode, d.severity, d.phaseInjected, d.fixMinutes);
   }
 
@@ -182,13 +238,22 @@ export class SqliteTelemetryStore implements TelemetryStore {
     this.write(() => {
       this.atomically(() => {
         this.stmt(
-            `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
+          `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
                sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
-          )
-          .run(
-            outcome.state, outcome.failure?.reason ?? null, outcome.failure?.message ?? null, outcome.reviewRounds, outcome.actualSize, outcome.actualMinutes,
-            outcome.totalMinutes, sim?.startMin ?? null, sim?.endMin ?? null, JSON.stringify(outcome), runId, outcome.taskId,
-          );
+        ).run(
+          outcome.state,
+          outcome.failure?.reason ?? null,
+          outcome.failure?.message ?? null,
+          outcome.reviewRounds,
+          outcome.actualSize,
+          outcome.actualMinutes,
+          outcome.totalMinutes,
+          sim?.startMin ?? null,
+          sim?.endMin ?? null,
+          JSON.stringify(outcome),
+          runId,
+          outcome.taskId,
+        );
         const removed = this.stmt('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
         for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);
         const escaped = this.stmt('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
@@ -225,21 +290,35 @@ export class SqliteTelemetryStore implements TelemetryStore {
 
   finishRun(runId: string, status: 'completed' | 'failed' | 'interrupted', result: { digest?: string; summary?: unknown; wallMs: number }): void {
     this.write(() => {
-      this.stmt('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?')
-        .run(status, new Date().toISOString(), result.wallMs, result.digest ?? null, result.summary === undefined ? null : JSON.stringify(result.summary), runId);
+      this.stmt('UPDATE runs SET status = ?, ended_at = ?, wall_ms = ?, digest = ?, summary_json = ? WHERE run_id = ?').run(
+        status,
+        new Date().toISOString(),
+        result.wallMs,
+        result.digest ?? null,
+        result.summary === undefined ? null : JSON.stringify(result.summary),
+        runId,
+      );
     });
   }
 
   claimLease(runId: string, lease: RunLeaseRow, takeOver: (current: RunLeaseRow) => boolean): { claimed: true } | { claimed: false; holder: RunLeaseRow } {
     return this.write(() => {
       // IMMEDIATE: the write lock is taken before the read, so two resumes cannot both see the lease free.
-      return this.db.transaction(() => {
-        const row = this.stmt('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?').get(runId) as RunLeaseRow | undefined;
-        if (row && !takeOver(row)) return { claimed: false as const, holder: row };
-        this.stmt('INSERT OR REPLACE INTO run_leases (run_id, host, pid, token, since, heartbeat_ms) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(runId, lease.host, lease.pid, lease.token, lease.since, lease.heartbeatMs);
-        return { claimed: true as const };
-      }).immediate();
+      return this.db
+        .transaction(() => {
+          const row = this.stmt('SELECT host, pid, token, since, heartbeat_ms AS heartbeatMs FROM run_leases WHERE run_id = ?').get(runId) as RunLeaseRow | undefined;
+          if (row && !takeOver(row)) return { claimed: false as const, holder: row };
+          this.stmt('INSERT OR REPLACE INTO run_leases (run_id, host, pid, token, since, heartbeat_ms) VALUES (?, ?, ?, ?, ?, ?)').run(
+            runId,
+            lease.host,
+            lease.pid,
+            lease.token,
+            lease.since,
+            lease.heartbeatMs,
+          );
+          return { claimed: true as const };
+        })
+        .immediate();
     });
   }
 
@@ -267,8 +346,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   tasks(runId: string): TaskRow[] {
-    return this.stmt('SELECT task_id, cycle_no, title, state, fail_reason, review_rounds, actual_size, actual_minutes FROM tasks WHERE run_id = ? ORDER BY cycle_no, task_id')
-      .all(runId) as TaskRow[];
+    return this.stmt('SELECT task_id, cycle_no, title, state, fail_reason, review_rounds, actual_size, actual_minutes FROM tasks WHERE run_id = ? ORDER BY cycle_no, task_id').all(runId) as TaskRow[];
   }
 
   countRows(table: 'tasks' | 'step_results' | 'time_log' | 'defect_log' | 'size_log' | 'estimates' | 'cycles', runId: string): number {

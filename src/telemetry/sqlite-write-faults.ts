@@ -30,7 +30,11 @@ export function writeError(path: string, err: unknown, waitedMs: number, attempt
       hint: `stop the process holding the lock (another writer, or a sqlite3 shell with an open transaction), ${hint}. ASP_DB_BUSY_TIMEOUT_MS and ASP_DB_BUSY_RETRIES set how long to wait`,
     });
   }
-  return new AspError('DATABASE', `cannot write to the telemetry database ${path}: ${(err as Error).message}`, { cause: err, exitCode: 3, hint: `check the file, its -wal and -shm files and the disk, ${hint}` });
+  return new AspError('DATABASE', `cannot write to the telemetry database ${path}: ${(err as Error).message}`, {
+    cause: err,
+    exitCode: 3,
+    hint: `check the file, its -wal and -shm files and the disk, ${hint}`,
+  });
 }
 
 /** The database locked before anything was written: exit 2. */

@@ -70,7 +70,7 @@ describe('compose.yml agrees with src/personas.ts', () => {
     expect(s.healthcheck?.test).toEqual(['CMD', 'node', '/app/docker/healthcheck.mjs', 'admin']);
   });
 
-  it.each(ALL)('%s: the image of the docker runtime, the host\'s data and workspaces, its secrets and a healthy Redis first', (p) => {
+  it.each(ALL)("%s: the image of the docker runtime, the host's data and workspaces, its secrets and a healthy Redis first", (p) => {
     const s = service(p);
     expect(withDefaults(s.image ?? '')).toBe(DEFAULT_IMAGE);
     expect(s.volumes?.map(withDefaults)).toEqual(expect.arrayContaining(['./data:/app/data', `./workspaces:${CONTAINER_WORKSPACE_ROOT}`]));

@@ -68,7 +68,7 @@ describe('compose secrets (npm run compose:init)', () => {
     expect(() => initComposeSecrets(opts)).toThrow(/hex password/);
   });
 
-  it('gives the host runner the stack\'s loopback port and its own user, or says to run compose:init', () => {
+  it("gives the host runner the stack's loopback port and its own user, or says to run compose:init", () => {
     const root = tmp();
     initComposeSecrets({ secretsDir: join(root, 's'), dataDir: join(root, 'd'), workspacesDir: join(root, 'w'), apiKey: 'k' });
     const password = readFileSync(join(root, 's', 'redis_password_runner'), 'utf8');

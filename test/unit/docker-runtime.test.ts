@@ -3,15 +3,7 @@ import { isAspError } from '../../src/errors.ts';
 import { identityEnv } from '../../src/personas.ts';
 import type { RuntimeStartOptions } from '../../src/runtime/agent-runtime.ts';
 import { DockerClient } from '../../src/runtime/docker-client.ts';
-import {
-  containerName,
-  CONTAINER_REDIS_URL_FILE,
-  LABEL_MANAGED,
-  LABEL_OWNER_HOST,
-  LABEL_OWNER_PID,
-  LABEL_RUN_ID,
-  listenerEnv,
-} from '../../src/runtime/docker-listener-spec.ts';
+import { containerName, CONTAINER_REDIS_URL_FILE, LABEL_MANAGED, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_RUN_ID, listenerEnv } from '../../src/runtime/docker-listener-spec.ts';
 import { isOrphan } from '../../src/runtime/docker-reaper.ts';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.ts';
 
@@ -92,7 +84,9 @@ describe('no Docker engine', () => {
   const absent = () => new DockerClient({ socketPath: '/nonexistent/asp-docker.sock', pingTimeoutMs: 2000 });
 
   it('ping says DOCKER_UNAVAILABLE with what to do', async () => {
-    const err: unknown = await absent().ping().catch((e: unknown) => e);
+    const err: unknown = await absent()
+      .ping()
+      .catch((e: unknown) => e);
     expect(isAspError(err) && err.code).toBe('DOCKER_UNAVAILABLE');
     expect(isAspError(err) && err.hint).toMatch(/start-dockerd\.sh|--runtime process/);
   });

@@ -22,7 +22,10 @@ describe('log redaction', () => {
     logger.info({ plain: 'https://example.com/a//b', who: 'user@example.com' }, 'untouched');
     const text = readFileSync(file, 'utf8');
     for (const secret of ['0123456789abcdef0123456789abcdef', apiKey, 'hunter2hunter2']) expect(text).not.toContain(secret);
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
     expect(lines[0]!.msg).toBe('retrying redis://asp-run-x-alex:***@127.0.0.1:6379/0');
     expect(lines[0]!.connection).toBe('redis://asp-run-x-alex:***@127.0.0.1:6379/0');

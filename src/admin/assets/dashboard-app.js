@@ -103,9 +103,21 @@
       const { experiments } = await getJson('api/experiments');
       if (experiments.length === 0) return;
       document.getElementById('experiments').hidden = false;
-      V.table('experiment-table', ['started', 'experiment', 'scenario', 'variants × seeds', 'runs', 'status', 'wall s', 'finding', 'report'],
-        experiments.map((e) => [e.started_at.replace('T', ' ').slice(0, 16), e.name, e.base_scenario, `${e.variants} × ${e.seeds}`, e.runs, e.status,
-          e.wall_ms === null ? '–' : (e.wall_ms / 1000).toFixed(0), e.headline || '–', e.report_dir ? `${e.report_dir}/report.html` : '–']));
+      V.table(
+        'experiment-table',
+        ['started', 'experiment', 'scenario', 'variants × seeds', 'runs', 'status', 'wall s', 'finding', 'report'],
+        experiments.map((e) => [
+          e.started_at.replace('T', ' ').slice(0, 16),
+          e.name,
+          e.base_scenario,
+          `${e.variants} × ${e.seeds}`,
+          e.runs,
+          e.status,
+          e.wall_ms === null ? '–' : (e.wall_ms / 1000).toFixed(0),
+          e.headline || '–',
+          e.report_dir ? `${e.report_dir}/report.html` : '–',
+        ]),
+      );
     } catch (err) {
       console.warn(`experiments: ${err.message}`);
     }

@@ -5,8 +5,13 @@
   'use strict';
   const PERSONA_COLORS = { jordan: '#7c3aed', alex: '#2563eb', sarah: '#0d9488', admin: '#6b7280' };
   const PHASE_COLORS = {
-    requirements: '#c4b5fd', planning: '#93c5fd', code: '#2563eb', rework: '#f59e0b',
-    'code-review': '#14b8a6', 'acceptance-test': '#7c3aed', escaped: '#dc2626',
+    requirements: '#c4b5fd',
+    planning: '#93c5fd',
+    code: '#2563eb',
+    rework: '#f59e0b',
+    'code-review': '#14b8a6',
+    'acceptance-test': '#7c3aed',
+    escaped: '#dc2626',
   };
   const HIT = { in70: '#059669', in90: '#d97706', out: '#dc2626' };
   const charts = {};
@@ -25,7 +30,11 @@
     const h = acc[cap].hitRates.find((x) => x.percent === p);
     return h && h.rate !== null ? Math.round(h.rate * 1000) / 10 : null;
   };
-  const alpha = (hex, a) => hex + Math.round(a * 255).toString(16).padStart(2, '0');
+  const alpha = (hex, a) =>
+    hex +
+    Math.round(a * 255)
+      .toString(16)
+      .padStart(2, '0');
 
   function mount(id, config) {
     if (charts[id]) charts[id].destroy();
@@ -52,10 +61,32 @@
       data: {
         labels: points.map((p) => p.taskId),
         datasets: [
-          { type: 'line', label: 'actual', data: points.map((p) => p[cap].actual), showLine: false, order: 0,
-            pointRadius: dense ? 2.5 : 5, pointHoverRadius: 7, pointBackgroundColor: points.map(hitColor), pointBorderColor: '#ffffff', pointBorderWidth: 1, borderColor: '#374151', backgroundColor: '#374151' },
-          { type: 'line', label: 'PROBE projection', data: points.map((p) => p[cap].projected), showLine: false, order: 1,
-            pointStyle: 'line', pointRadius: dense ? 4 : 11, pointBorderWidth: 2.5, borderColor: '#1e3a8a', backgroundColor: '#1e3a8a' },
+          {
+            type: 'line',
+            label: 'actual',
+            data: points.map((p) => p[cap].actual),
+            showLine: false,
+            order: 0,
+            pointRadius: dense ? 2.5 : 5,
+            pointHoverRadius: 7,
+            pointBackgroundColor: points.map(hitColor),
+            pointBorderColor: '#ffffff',
+            pointBorderWidth: 1,
+            borderColor: '#374151',
+            backgroundColor: '#374151',
+          },
+          {
+            type: 'line',
+            label: 'PROBE projection',
+            data: points.map((p) => p[cap].projected),
+            showLine: false,
+            order: 1,
+            pointStyle: 'line',
+            pointRadius: dense ? 4 : 11,
+            pointBorderWidth: 2.5,
+            borderColor: '#1e3a8a',
+            backgroundColor: '#1e3a8a',
+          },
           { label: '70 % interval', data: band('lpi70', 'upi70'), grouped: false, order: 2, backgroundColor: alpha('#2563eb', 0.38), borderRadius: 2, barPercentage: 0.55, categoryPercentage: 0.9 },
           { label: '90 % interval', data: band('lpi90', 'upi90'), grouped: false, order: 3, backgroundColor: alpha('#2563eb', 0.14), borderRadius: 2, barPercentage: 0.55, categoryPercentage: 0.9 },
         ],
@@ -73,8 +104,7 @@
             labels: {
               usePointStyle: true,
               // The actual dots are coloured by interval hit; the legend shows them neutral.
-              generateLabels: (chart) =>
-                Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => (l.text === 'actual' ? { ...l, fillStyle: '#6b7280', strokeStyle: '#ffffff' } : l)),
+              generateLabels: (chart) => Chart.defaults.plugins.legend.labels.generateLabels(chart).map((l) => (l.text === 'actual' ? { ...l, fillStyle: '#6b7280', strokeStyle: '#ffffff' } : l)),
             },
           },
           tooltip: {
@@ -95,20 +125,36 @@
     const cycles = data.estimates.byCycle;
     const labels = cycles.map((c) => data.cycles.find((x) => x.cycle === c.cycle)?.name ?? `Cycle ${c.cycle}`);
     const line = (label, cap, p, color, dash) => ({
-      label, data: cycles.map((c) => rate(c.accuracy, cap, p)), borderColor: color, backgroundColor: color,
-      borderDash: dash, spanGaps: true, tension: 0, pointRadius: 4, borderWidth: 2.5,
+      label,
+      data: cycles.map((c) => rate(c.accuracy, cap, p)),
+      borderColor: color,
+      backgroundColor: color,
+      borderDash: dash,
+      spanGaps: true,
+      tension: 0,
+      pointRadius: 4,
+      borderWidth: 2.5,
     });
     const target = (p) => ({
-      label: `${p} % target`, data: cycles.map(() => p), borderColor: p === 70 ? '#6b7280' : '#c0c4cc', borderDash: [2, 4], borderWidth: 1.5, pointRadius: 0, backgroundColor: p === 70 ? '#6b7280' : '#c0c4cc',
+      label: `${p} % target`,
+      data: cycles.map(() => p),
+      borderColor: p === 70 ? '#6b7280' : '#c0c4cc',
+      borderDash: [2, 4],
+      borderWidth: 1.5,
+      pointRadius: 0,
+      backgroundColor: p === 70 ? '#6b7280' : '#c0c4cc',
     });
     mount('chart-hitrate', {
       type: 'line',
       data: {
         labels,
         datasets: [
-          line('size in 70 %', 'size', 70, '#2563eb', []), line('size in 90 %', 'size', 90, '#93c5fd', []),
-          line('time in 70 %', 'time', 70, '#0d9488', [6, 3]), line('time in 90 %', 'time', 90, '#5eead4', [6, 3]),
-          target(70), target(90),
+          line('size in 70 %', 'size', 70, '#2563eb', []),
+          line('size in 90 %', 'size', 90, '#93c5fd', []),
+          line('time in 70 %', 'time', 70, '#0d9488', [6, 3]),
+          line('time in 90 %', 'time', 90, '#5eead4', [6, 3]),
+          target(70),
+          target(90),
         ],
       },
       options: {
@@ -127,8 +173,18 @@
         datasets: [
           { label: 'cycle time (h)', data: c.map((x) => hours(x.cycleMinutes)), backgroundColor: alpha('#2563eb', 0.75), borderRadius: 4, order: 2 },
           { label: 'mean task lead time (h)', data: c.map((x) => hours(x.meanTaskMinutes)), backgroundColor: alpha('#93c5fd', 0.9), borderRadius: 4, order: 3 },
-          { type: 'line', label: 'review rounds per task', data: c.map((x) => (x.tasks ? Math.round((x.reviewRounds / x.tasks) * 100) / 100 : null)),
-            yAxisID: 'y1', borderColor: '#f59e0b', backgroundColor: '#f59e0b', pointRadius: 4, borderWidth: 2.5, tension: 0, order: 1 },
+          {
+            type: 'line',
+            label: 'review rounds per task',
+            data: c.map((x) => (x.tasks ? Math.round((x.reviewRounds / x.tasks) * 100) / 100 : null)),
+            yAxisID: 'y1',
+            borderColor: '#f59e0b',
+            backgroundColor: '#f59e0b',
+            pointRadius: 4,
+            borderWidth: 2.5,
+            tension: 0,
+            order: 1,
+          },
         ],
       },
       options: {
@@ -205,7 +261,16 @@
         labels,
         datasets: t.series.map((s) => {
           const color = PERSONA_COLORS[s.persona] ?? '#6b7280';
-          return { label: s.persona, data: s.jobsPerSecond, borderColor: color, backgroundColor: alpha(color, 0.1), fill: 'origin', cubicInterpolationMode: 'monotone', pointRadius: 0, borderWidth: 2 };
+          return {
+            label: s.persona,
+            data: s.jobsPerSecond,
+            borderColor: color,
+            backgroundColor: alpha(color, 0.1),
+            fill: 'origin',
+            cubicInterpolationMode: 'monotone',
+            pointRadius: 0,
+            borderWidth: 2,
+          };
         }),
       },
       options: {

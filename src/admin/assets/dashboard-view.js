@@ -49,23 +49,65 @@
 
   function tables(d) {
     const acc = new Map(d.estimates.byCycle.map((c) => [c.cycle, c.accuracy]));
-    table('cycle-table',
-      ['cycle', 'tasks', 'done', 'failed', 'cycle h', 'lead h', 'review rounds', 'rework steps', 'rework h', 'defects inj / review / accept / esc', 'review yield', 'size in 70 %', 'time in 70 %', 'size MMRE', 'cost $'],
+    table(
+      'cycle-table',
+      [
+        'cycle',
+        'tasks',
+        'done',
+        'failed',
+        'cycle h',
+        'lead h',
+        'review rounds',
+        'rework steps',
+        'rework h',
+        'defects inj / review / accept / esc',
+        'review yield',
+        'size in 70 %',
+        'time in 70 %',
+        'size MMRE',
+        'cost $',
+      ],
       d.cycles.map((c) => {
         const a = acc.get(c.cycle);
-        return [c.name, c.tasks, c.done, c.failed, fmt(hours(c.cycleMinutes), 1), fmt(hours(c.meanTaskMinutes), 1), c.reviewRounds, c.reworkSteps, fmt(hours(c.reworkMinutes), 1),
-          `${c.defectsInjected} / ${c.removedInReview} / ${c.removedInAcceptance} / ${c.escaped}`, pct(c.defects.processYield),
-          a ? pct(hit(a, 'size', 70)) : '–', a ? pct(hit(a, 'time', 70)) : '–',
-          a ? pct(a.size.mmre) : '–', fmt(c.costUsd, 2)];
-      }));
+        return [
+          c.name,
+          c.tasks,
+          c.done,
+          c.failed,
+          fmt(hours(c.cycleMinutes), 1),
+          fmt(hours(c.meanTaskMinutes), 1),
+          c.reviewRounds,
+          c.reworkSteps,
+          fmt(hours(c.reworkMinutes), 1),
+          `${c.defectsInjected} / ${c.removedInReview} / ${c.removedInAcceptance} / ${c.escaped}`,
+          pct(c.defects.processYield),
+          a ? pct(hit(a, 'size', 70)) : '–',
+          a ? pct(hit(a, 'time', 70)) : '–',
+          a ? pct(a.size.mmre) : '–',
+          fmt(c.costUsd, 2),
+        ];
+      }),
+    );
     const cost = new Map(d.cost.map((c) => [c.persona, c]));
-    table('queue-table',
+    table(
+      'queue-table',
       ['persona', 'jobs', 'jobs/s', 'queue wait p50 / p95 ms', 'processing p50 / p95 ms', 'latency p50 / p95 ms', 'sim hours', 'tokens', 'cost $'],
       d.throughput.personas.map((p) => {
         const c = cost.get(p.persona);
-        return [p.persona, p.jobs, fmt(p.jobsPerSecond, 1), `${p.queueWaitMs.p50} / ${p.queueWaitMs.p95}`, `${p.processingMs.p50} / ${p.processingMs.p95}`,
-          `${p.latencyMs.p50} / ${p.latencyMs.p95}`, c ? fmt(hours(c.minutes), 1) : '–', c ? fmt(c.tokensIn + c.tokensOut) : '–', c ? fmt(c.costUsd, 2) : '–'];
-      }));
+        return [
+          p.persona,
+          p.jobs,
+          fmt(p.jobsPerSecond, 1),
+          `${p.queueWaitMs.p50} / ${p.queueWaitMs.p95}`,
+          `${p.processingMs.p50} / ${p.processingMs.p95}`,
+          `${p.latencyMs.p50} / ${p.latencyMs.p95}`,
+          c ? fmt(hours(c.minutes), 1) : '–',
+          c ? fmt(c.tokensIn + c.tokensOut) : '–',
+          c ? fmt(c.costUsd, 2) : '–',
+        ];
+      }),
+    );
     const y = d.defects.phases.filter((p) => p.yield !== null).map((p) => `${p.phase} yield ${pct(p.yield)} of ${p.present}`);
     byId('defect-note').textContent = `Injected by phase (orange), removed by phase (green), escaped after acceptance (red). ${y.join(' · ')}.`;
     const more = d.estimates.pointsTotal - d.estimates.points.length;

@@ -70,9 +70,7 @@ export async function referenceReviewer(request: AgentRequest): Promise<AgentRes
   });
   const checks = parseTap(run.stdout);
   const where = (location?: string) => (location ? relative(request.workspace, location.replace(/^file:\/\//, '')) : 'test run');
-  const defects = checks
-    .filter((c) => !c.ok)
-    .map((c) => ({ type: defectType(c), severity: 'major' as const, location: where(c.location), description: `${c.name}: ${c.error ?? 'failed'}` }));
+  const defects = checks.filter((c) => !c.ok).map((c) => ({ type: defectType(c), severity: 'major' as const, location: where(c.location), description: `${c.name}: ${c.error ?? 'failed'}` }));
   request.requirements.forEach((requirement, i) => {
     const id = `R${i + 1}`;
     if (!checks.some((c) => c.name.startsWith(`${id}:`))) {
@@ -94,6 +92,9 @@ export async function referenceReviewer(request: AgentRequest): Promise<AgentRes
   ].join('\n');
   const workspace = new GitWorkspace(dirname(request.workspace), basename(request.workspace));
   const folder = request.step === 'review' ? 'reviews' : 'acceptance';
-  const commit = await workspace.commit([{ path: `${folder}/round-${request.round + 1}.md`, content: text }], `${request.step === 'review' ? 'Review' : 'Acceptance'} round ${request.round + 1} of ${request.taskId}: ${verdict}`);
+  const commit = await workspace.commit(
+    [{ path: `${folder}/round-${request.round + 1}.md`, content: text }],
+    `${request.step === 'review' ? 'Review' : 'Acceptance'} round ${request.round + 1} of ${request.taskId}: ${verdict}`,
+  );
   return { ...base, did: `ran ${checks.length} checks: ${passed} passed; ${defects.length} finding(s)`, defects, verdict, commit };
 }

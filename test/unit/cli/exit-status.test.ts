@@ -11,7 +11,14 @@ describe('exit status: one meaning per code', () => {
   it('0 when every check held, 1 when one failed, 130 when interrupted (whatever the checks)', () => {
     expect(exitStatus({ checks: [{ expression: 'a', pass: true }] })).toBe(0);
     expect(exitStatus({})).toBe(0);
-    expect(exitStatus({ checks: [{ expression: 'a', pass: true }, { expression: 'b', pass: false }] })).toBe(1);
+    expect(
+      exitStatus({
+        checks: [
+          { expression: 'a', pass: true },
+          { expression: 'b', pass: false },
+        ],
+      }),
+    ).toBe(1);
     expect(exitStatus({ interrupted: true, checks: [{ expression: 'b', pass: false }] })).toBe(130);
   });
 
@@ -24,7 +31,17 @@ describe('exit status: one meaning per code', () => {
 
   it('names the failed checks with their actual values', () => {
     const { out, io: cli } = io();
-    const code = finishCommand('simulate', { checks: [{ expression: 'tasks.failed == 0', pass: false, actual: 2 }, { expression: 'tasks.total == 2', pass: true, actual: 2 }] }, cli, 'expectation');
+    const code = finishCommand(
+      'simulate',
+      {
+        checks: [
+          { expression: 'tasks.failed == 0', pass: false, actual: 2 },
+          { expression: 'tasks.total == 2', pass: true, actual: 2 },
+        ],
+      },
+      cli,
+      'expectation',
+    );
     expect(code).toBe(1);
     expect(out.stderr).toBe('simulate: 1 of 2 expectations failed: tasks.failed == 0 (actual 2)\n');
   });

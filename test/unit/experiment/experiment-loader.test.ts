@@ -38,7 +38,12 @@ vary:
   workflow.maxReviewRounds: [2, 4]
   personas.sarah.reviewYield: [0.5, 0.9]
 `);
-    expect(plan.variants.map((v) => v.label)).toEqual(['maxReviewRounds=2, reviewYield=0.5', 'maxReviewRounds=2, reviewYield=0.9', 'maxReviewRounds=4, reviewYield=0.5', 'maxReviewRounds=4, reviewYield=0.9']);
+    expect(plan.variants.map((v) => v.label)).toEqual([
+      'maxReviewRounds=2, reviewYield=0.5',
+      'maxReviewRounds=2, reviewYield=0.9',
+      'maxReviewRounds=4, reviewYield=0.5',
+      'maxReviewRounds=4, reviewYield=0.9',
+    ]);
     expect(plan.variants[3]!.scenario.workflow.maxReviewRounds).toBe(4);
     expect(plan.variants[3]!.scenario.personas.sarah.reviewYield).toBe(0.9);
     // Unchanged fields keep the base scenario's values.
@@ -83,7 +88,7 @@ baseline: { history.points.length: 4 }
     expect(message).toContain('exp.yaml:4:3 (vary.personas.sarah.reviewYeld): personas.sarah has no field "reviewYeld"; fields: reviewRate, reviewYield');
   });
 
-  it('a value the scenario refuses: file:line:col of the value, with the scenario\'s own message', () => {
+  it("a value the scenario refuses: file:line:col of the value, with the scenario's own message", () => {
     const { message } = problem('name: X\nscenario: base.yaml\nvary:\n  personas.sarah.reviewYield: [0.5, 1.5]\n');
     expect(message).toMatch(/exp\.yaml:4:37 \(vary\.personas\.sarah\.reviewYield\.1\): value 1\.5 for personas\.sarah\.reviewYield: personas\.sarah\.reviewYield: Too big: expected number to be <=1/);
   });
@@ -92,7 +97,9 @@ baseline: { history.points.length: 4 }
     expect(problem('name: X\nscenario: base.yaml\nvary:\n  cycles[9].generate.count: [1]\n').message).toContain('cycles has 3 entries in the base scenario; [9] does not exist');
     expect(problem('name: X\nscenario: base.yaml\nvary: { history.points.length: [5] }\n').message).toContain('expected a whole number from 0 to 4');
     expect(problem('name: X\nscenario: base.yaml\nmetrics: [escaped_defect]\n').message).toMatch(/exp\.yaml:3:\d+ \(metrics\.0\).*unknown metric "escaped_defect"/);
-    expect(problem('name: X\nscenario: base.yaml\nvary: { workflow.maxReviewRounds: [2, 3] }\nbaseline: { workflow.maxReviewRounds: 5 }\n').message).toContain('the baseline must be a point of the grid');
+    expect(problem('name: X\nscenario: base.yaml\nvary: { workflow.maxReviewRounds: [2, 3] }\nbaseline: { workflow.maxReviewRounds: 5 }\n').message).toContain(
+      'the baseline must be a point of the grid',
+    );
     expect(problem('name: X\nscenario: base.yaml\nvarry: {}\n').message).toMatch(/exp\.yaml:3:1.*unknown field "varry"/);
     expect(problem('name: X\nscenario: missing.yaml\n').message).toMatch(/exp\.yaml:2:11 \(scenario\): cannot read the base scenario/);
     expect(problem('name: X\nscenario: base.yaml\nexpect: [escaped_defects < 3]\n').message).toContain('needs a statistic at the end');

@@ -24,7 +24,10 @@ group('describe', () => {
 group('pairedDifference', () => {
   it('pairs by seed: a constant shift has a zero-width interval that excludes zero', () => {
     const base = [10, 20, 30, 40];
-    const d = pairedDifference(base.map((x) => x - 5), base);
+    const d = pairedDifference(
+      base.map((x) => x - 5),
+      base,
+    );
     expect(d.mean).toBe(-5);
     expect(d.ci).toEqual({ low: -5, high: -5 });
     expect(d.relative).toBeCloseTo(-0.2, 12);

@@ -17,7 +17,16 @@ describe('forecast', () => {
   });
 
   it('counts a run as finished by the deadline when its calendar ends by then; runs with every task done apart', () => {
-    const run = (endHours: number, done = 4) => ({ endHours, effortHours: endHours * 2, tasks: 4, done, completion: [{ hours: endHours / 2, done: 2 }, { hours: endHours, done }] });
+    const run = (endHours: number, done = 4) => ({
+      endHours,
+      effortHours: endHours * 2,
+      tasks: 4,
+      done,
+      completion: [
+        { hours: endHours / 2, done: 2 },
+        { hours: endHours, done },
+      ],
+    });
     const f = forecast([run(10), run(20), run(30), run(25, 3)], { hoursPerDay: 8, byHours: 20 });
     expect(f.by!.probability).toBe(0.5);
     expect(f.by!.days).toBe(2.5);
@@ -27,7 +36,16 @@ describe('forecast', () => {
   });
 
   it('draws a fan chart of tasks done that rises to the total', () => {
-    const runs = [10, 20, 30].map((end) => ({ endHours: end, effortHours: end, tasks: 4, done: 4, completion: [{ hours: end / 2, done: 2 }, { hours: end, done: 4 }] }));
+    const runs = [10, 20, 30].map((end) => ({
+      endHours: end,
+      effortHours: end,
+      tasks: 4,
+      done: 4,
+      completion: [
+        { hours: end / 2, done: 2 },
+        { hours: end, done: 4 },
+      ],
+    }));
     const { fan } = forecast(runs, { hoursPerDay: 10, fanPoints: 6 });
     expect(fan.days).toEqual([0, 0.5, 1, 1.5, 2, 2.5, 3]);
     expect(fan.bands.p50[0]).toBe(0);

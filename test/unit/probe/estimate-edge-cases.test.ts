@@ -17,7 +17,13 @@ describe('estimateWithProbe edge cases: no NaN anywhere', () => {
   const histories: [string, ProbeHistoryPoint[]][] = [
     ['empty history', []],
     ['one point', [{ proxySize: 100, actualSize: 120, actualMinutes: 600 }]],
-    ['two points', [{ proxySize: 100, actualSize: 120, actualMinutes: 600 }, { proxySize: 200, actualSize: 260, actualMinutes: 1300 }]],
+    [
+      'two points',
+      [
+        { proxySize: 100, actualSize: 120, actualMinutes: 600 },
+        { proxySize: 200, actualSize: 260, actualMinutes: 1300 },
+      ],
+    ],
     ['zero variance in x', [1, 2, 3, 4].map((i) => ({ proxySize: 100, planSize: 110, actualSize: 100 + i * 10, actualMinutes: 500 + i * 30 }))],
     ['perfect line (r = 1)', [1, 2, 3, 4].map((i) => ({ proxySize: 100 * i, planSize: 100 * i, actualSize: 100 * i, actualMinutes: 600 * i }))],
     ['r = -1', [1, 2, 3, 4].map((i) => ({ proxySize: 100 * i, actualSize: 600 - 100 * i, actualMinutes: 60 * i }))],

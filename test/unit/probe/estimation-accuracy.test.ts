@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bootstrapPhase,
-  estimateWithProbe,
-  estimationAccuracy,
-  relativeError,
-  type AccuracyProjection,
-  type AccuracyRecord,
-} from '../../../src/probe/index.ts';
+import { bootstrapPhase, estimateWithProbe, estimationAccuracy, relativeError, type AccuracyProjection, type AccuracyRecord } from '../../../src/probe/index.ts';
 import { expectNoNaN, tableD8History } from './helpers.ts';
 
 function projection(projected: number, range: number | null, r2: number | null = 0.9): AccuracyProjection {
   return {
     projected,
     r2,
-    intervals: range === null ? [] : [
-      { percent: 70, lpi: Math.max(0, projected - range), upi: projected + range },
-      { percent: 90, lpi: Math.max(0, projected - 2 * range), upi: projected + 2 * range },
-    ],
+    intervals:
+      range === null
+        ? []
+        : [
+            { percent: 70, lpi: Math.max(0, projected - range), upi: projected + range },
+            { percent: 90, lpi: Math.max(0, projected - 2 * range), upi: projected + 2 * range },
+          ],
   };
 }
 

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { ProbeHistoryPoint } from '../../../src/probe/index.ts';
 
-export interface VectorValue { value: number; tolerance: number }
+export interface VectorValue {
+  value: number;
+  tolerance: number;
+}
 export interface VectorCase {
   id: string;
   inputs: Record<string, unknown>;
@@ -20,9 +23,7 @@ export interface VectorFile {
   cases: VectorCase[];
 }
 
-export const vectors = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../fixtures/psp-test-vectors.json', import.meta.url)), 'utf8'),
-) as VectorFile;
+export const vectors = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/psp-test-vectors.json', import.meta.url)), 'utf8')) as VectorFile;
 
 /** Humphrey's Table D8 as history points; time in minutes (or hours when `unit` is 'hours'). */
 export function tableD8History(unit: 'minutes' | 'hours' = 'minutes'): ProbeHistoryPoint[] {

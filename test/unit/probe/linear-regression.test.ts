@@ -6,18 +6,27 @@ import { closedFormCentral, closedFormTForInterval, expectNoNaN } from './helper
 /** Straightforward double-precision PSP formulas, written independently of the engine. */
 function reference(x: number[], y: number[], xk: number) {
   const n = x.length;
-  let sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
+  let sx = 0,
+    sy = 0,
+    sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i] as number;
     const yi = y[i] as number;
-    sx += xi; sy += yi; sxy += xi * yi; sxx += xi * xi; syy += yi * yi;
+    sx += xi;
+    sy += yi;
+    sxy += xi * yi;
+    sxx += xi * xi;
+    syy += yi * yi;
   }
   const xavg = sx / n;
   const yavg = sy / n;
   const beta1 = (sxy - n * xavg * yavg) / (sxx - n * xavg * xavg);
   const beta0 = yavg - beta1 * xavg;
   const r = (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
-  let sse = 0, ssx = 0;
+  let sse = 0,
+    ssx = 0;
   for (let i = 0; i < n; i++) {
     sse += ((y[i] as number) - beta0 - beta1 * (x[i] as number)) ** 2;
     ssx += ((x[i] as number) - xavg) ** 2;
@@ -31,12 +40,7 @@ function reference(x: number[], y: number[], xk: number) {
 
 const dataset = fc
   .integer({ min: 3, max: 25 })
-  .chain((n) =>
-    fc.tuple(
-      fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: n, maxLength: n }),
-      fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: n, maxLength: n }),
-    ),
-  )
+  .chain((n) => fc.tuple(fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: n, maxLength: n }), fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: n, maxLength: n })))
   .filter(([x, y]) => new Set(x).size >= 2 && new Set(y).size >= 2);
 
 const close = (a: number | null, b: number, rel: number): void => {
@@ -68,27 +72,20 @@ describe('linear regression', () => {
 
   it('prediction intervals widen as x_k moves away from x̄', () => {
     fc.assert(
-      fc.property(
-        dataset,
-        fc.double({ min: 0, max: 5000, noNaN: true }),
-        fc.double({ min: 0, max: 5000, noNaN: true }),
-        fc.boolean(),
-        fc.constantFrom(70, 90, 95),
-        ([x, y], d1, d2, up, percent) => {
-          const reg = linearRegression(x, y);
-          fc.pre(reg.computable && (reg.sigma ?? 0) > 0);
-          const [near, far] = d1 <= d2 ? [d1, d2] : [d2, d1];
-          const sign = up ? 1 : -1;
-          const xm = reg.xMean as number;
-          const rNear = predictionRange(reg, xm + sign * near, percent) as number;
-          const rFar = predictionRange(reg, xm + sign * far, percent) as number;
-          expect(rFar).toBeGreaterThanOrEqual(rNear * (1 - 1e-12));
-          // symmetric about x̄
-          expect(predictionRange(reg, xm - sign * far, percent)).toBeCloseTo(rFar, 6);
-          // and the 90 % interval is wider than the 70 % one
-          expect(predictionRange(reg, xm, 90) as number).toBeGreaterThan(predictionRange(reg, xm, 70) as number);
-        },
-      ),
+      fc.property(dataset, fc.double({ min: 0, max: 5000, noNaN: true }), fc.double({ min: 0, max: 5000, noNaN: true }), fc.boolean(), fc.constantFrom(70, 90, 95), ([x, y], d1, d2, up, percent) => {
+        const reg = linearRegression(x, y);
+        fc.pre(reg.computable && (reg.sigma ?? 0) > 0);
+        const [near, far] = d1 <= d2 ? [d1, d2] : [d2, d1];
+        const sign = up ? 1 : -1;
+        const xm = reg.xMean as number;
+        const rNear = predictionRange(reg, xm + sign * near, percent) as number;
+        const rFar = predictionRange(reg, xm + sign * far, percent) as number;
+        expect(rFar).toBeGreaterThanOrEqual(rNear * (1 - 1e-12));
+        // symmetric about x̄
+        expect(predictionRange(reg, xm - sign * far, percent)).toBeCloseTo(rFar, 6);
+        // and the 90 % interval is wider than the 70 % one
+        expect(predictionRange(reg, xm, 90) as number).toBeGreaterThan(predictionRange(reg, xm, 70) as number);
+      }),
       { numRuns: 150 },
     );
   });

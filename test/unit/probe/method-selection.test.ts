@@ -11,8 +11,7 @@ import {
 } from '../../../src/probe/index.ts';
 import { expectNoNaN, tableD8History } from './helpers.ts';
 
-const scores = (cands: { method: string; score: number }[]): [string, string][] =>
-  cands.map((c) => [c.method, c.score.toFixed(2)]);
+const scores = (cands: { method: string; score: number }[]): [string, string][] => cands.map((c) => [c.method, c.score.toFixed(2)]);
 
 describe("Process Dashboard's wizard ranking on Table D8 with E = 386", () => {
   for (const unit of ['minutes', 'hours'] as const) {

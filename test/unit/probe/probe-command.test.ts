@@ -69,10 +69,7 @@ describe('asp probe', () => {
   it('runs method selection on a history file (CSV and JSON)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'probe-cmd-'));
     const csv = join(dir, 'history.csv');
-    writeFileSync(
-      csv,
-      ['proxySize,planSize,actualSize,actualMinutes', ...tableD8History().map((h) => `${h.proxySize},${h.planSize},${h.actualSize},${h.actualMinutes}`)].join('\n'),
-    );
+    writeFileSync(csv, ['proxySize,planSize,actualSize,actualMinutes', ...tableD8History().map((h) => `${h.proxySize},${h.planSize},${h.actualSize},${h.actualMinutes}`)].join('\n'));
     const table = await run(['--history', csv, '--proxy', '386']);
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/size: method B/);
@@ -85,7 +82,10 @@ describe('asp probe', () => {
     expect(res.code).toBe(0);
     const est = JSON.parse(res.out) as { size: { method: string; candidates: { method: string; score: number }[] }; time: { method: string } };
     expect(est.size.method).toBe('B');
-    expect(est.size.candidates.map((c) => [c.method, c.score.toFixed(2)]).slice(0, 2)).toEqual([['B', '7.67'], ['A', '7.14']]);
+    expect(est.size.candidates.map((c) => [c.method, c.score.toFixed(2)]).slice(0, 2)).toEqual([
+      ['B', '7.67'],
+      ['A', '7.14'],
+    ]);
     expect(est.time.method).toBe('B');
 
     const both = await run(['--x', x, '--y', y, '--xk', '386', '--history', json, '--proxy', '386', '--json']);

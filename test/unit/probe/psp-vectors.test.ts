@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  linearRegression,
-  mean,
-  predictionRange,
-  projectRegression,
-  pspTIntegral,
-  relativeSizeTable,
-  sampleStdDev,
-  tForInterval,
-  tIntegral,
-  type HistoricalPart,
-} from '../../../src/probe/index.ts';
+import { linearRegression, mean, predictionRange, projectRegression, pspTIntegral, relativeSizeTable, sampleStdDev, tForInterval, tIntegral, type HistoricalPart } from '../../../src/probe/index.ts';
 import { vectors, type VectorCase } from './helpers.ts';
 
 type Computed = (key: string) => number | null;

@@ -1,17 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  gamma,
-  logGamma,
-  pspTIntegral,
-  simpsonIntegrate,
-  tCdf,
-  tDensity,
-  tForInterval,
-  tIntegral,
-  tInverseIntegral,
-  tTwoTailedSignificance,
-} from '../../../src/probe/index.ts';
+import { gamma, logGamma, pspTIntegral, simpsonIntegrate, tCdf, tDensity, tForInterval, tIntegral, tInverseIntegral, tTwoTailedSignificance } from '../../../src/probe/index.ts';
 import { closedFormCentral, closedFormTForInterval } from './helpers.ts';
 
 describe('gamma (recursive half-integer definition)', () => {

@@ -17,7 +17,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The recording's text: plain while the run writes it, gzip once it ended. */
 const text = (file: string) => (file.endsWith('.gz') ? gunzipSync(readFileSync(file)).toString('utf8') : readFileSync(file, 'utf8'));
-const parse = (file: string) => text(file).trimEnd().split('\n').map((l) => RecordingLineSchema.parse(JSON.parse(l)));
+const parse = (file: string) =>
+  text(file)
+    .trimEnd()
+    .split('\n')
+    .map((l) => RecordingLineSchema.parse(JSON.parse(l)));
 
 describe('Recorder', () => {
   it('writes each line as it happens: mid-run the file is a readable prefix without a footer', async () => {

@@ -56,9 +56,7 @@ describe('task machine: every path', () => {
   });
 
   it('lets every state fail its step', () => {
-    const failedFrom = new Set(
-      finals.filter((p) => p.state.context.failure?.reason === 'step-failed').map((p) => p.state.context.failure?.message.split(':')[0]),
-    );
+    const failedFrom = new Set(finals.filter((p) => p.state.context.failure?.reason === 'step-failed').map((p) => p.state.context.failure?.message.split(':')[0]));
     expect([...failedFrom].sort()).toEqual(['accept', 'define', 'estimate', 'fix', 'implement', 'review']);
   });
 
