@@ -139,11 +139,17 @@ class CycleDriver {
       // Only the simulated team fails a task: any other failure of a step stops the run resumably.
       onFault: (request, jobId, err) => {
         if (this.signal.aborted) return; // already stopping: the step runs again on resume
-        fail(new AspError('STEP_FAILED', `step ${request.step} of task ${request.taskId} (job ${jobId}) could not run: ${errorMessage(err)}; run ${runId} stopped without storing it as the task's outcome`, {
-          exitCode: ExitCode.INFRASTRUCTURE,
-          cause: err,
-          hint: `see the run log, then finish the run with: npm run simulate -- --resume ${runId}`,
-        }));
+        fail(
+          new AspError(
+            'STEP_FAILED',
+            `step ${request.step} of task ${request.taskId} (job ${jobId}) could not run: ${errorMessage(err)}; run ${runId} stopped without storing it as the task's outcome`,
+            {
+              exitCode: ExitCode.INFRASTRUCTURE,
+              cause: err,
+              hint: `see the run log, then finish the run with: npm run simulate -- --resume ${runId}`,
+            },
+          ),
+        );
       },
     });
     this.machine = taskMachine.provide({ actors });

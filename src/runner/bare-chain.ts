@@ -39,7 +39,11 @@ export async function runBareChain(options: BareChainOptions): Promise<BareChain
   try {
     for (const [i, queue] of CHAIN.entries()) {
       const next = CHAIN[i + 1];
-      workers.push(mode === 'process' ? await startChildWorker(options.redisUrl, prefix, queue, next, options.workerConcurrency) : await startInlineWorker(options.redisUrl, prefix, queue, next, options.workerConcurrency));
+      workers.push(
+        mode === 'process'
+          ? await startChildWorker(options.redisUrl, prefix, queue, next, options.workerConcurrency)
+          : await startInlineWorker(options.redisUrl, prefix, queue, next, options.workerConcurrency),
+      );
     }
     const { startedAt, endedAt } = await driveForwardingChain({
       redisUrl: options.redisUrl,
@@ -67,7 +71,10 @@ async function startInlineWorker(redisUrl: string, prefix: string, queue: string
 
 /** Starts `asp bench --bare-worker <queue>` and waits for its "ready" line. */
 function startChildWorker(redisUrl: string, prefix: string, queue: string, next: string | undefined, concurrency: number): Promise<BenchChild> {
-  return startBenchChild(['bench', '--bare-worker', queue, '--prefix', prefix, '--redis', redisUrl, '--listener-concurrency', String(concurrency), ...(next ? ['--next', next] : [])], `bare worker ${queue}`);
+  return startBenchChild(
+    ['bench', '--bare-worker', queue, '--prefix', prefix, '--redis', redisUrl, '--listener-concurrency', String(concurrency), ...(next ? ['--next', next] : [])],
+    `bare worker ${queue}`,
+  );
 }
 
 /** The child side: runs one forwarding worker until SIGTERM/SIGINT. */

@@ -236,9 +236,7 @@ export class LoadMetrics {
       latency: {
         e2e: this.e2e.summary(),
         e2eBins: this.e2e.bins(40),
-        queues: Object.fromEntries(
-          [...this.queues].map(([p, q]) => [p, { jobs: q.jobs, wait: q.wait.summary(), processing: q.processing.summary(), delivery: q.delivery.summary() }]),
-        ),
+        queues: Object.fromEntries([...this.queues].map(([p, q]) => [p, { jobs: q.jobs, wait: q.wait.summary(), processing: q.processing.summary(), delivery: q.delivery.summary() }])),
       },
       queues: { peakDepth: Object.fromEntries(this.personas.map((p) => [p, this.depth.peak(p)])), series: this.depth.points() },
       memory: { redisBaselineBytes: this.redisBaseline, redisPeakBytes: this.redisPeak, rssPeakBytes: this.rssPeak, heapPeakBytes: this.heapPeak, series: this.memory.points() },

@@ -63,12 +63,18 @@ export function readBaseline(file: string): Baseline | undefined {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new AspError('USAGE', `${file}: the baseline is not valid JSON (${(err as Error).message})`, { exitCode: 2, hint: 'restore it from git or rewrite it with `npm run regress -- --update-baselines`' });
+    throw new AspError('USAGE', `${file}: the baseline is not valid JSON (${(err as Error).message})`, {
+      exitCode: 2,
+      hint: 'restore it from git or rewrite it with `npm run regress -- --update-baselines`',
+    });
   }
   const parsed = BaselineSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AspError('USAGE', `${file}: not a regression baseline (${issue?.path.join('.') || '(root)'}: ${issue?.message})`, { exitCode: 2, hint: 'restore it from git or rewrite it with `npm run regress -- --update-baselines`' });
+    throw new AspError('USAGE', `${file}: not a regression baseline (${issue?.path.join('.') || '(root)'}: ${issue?.message})`, {
+      exitCode: 2,
+      hint: 'restore it from git or rewrite it with `npm run regress -- --update-baselines`',
+    });
   }
   return parsed.data;
 }

@@ -76,7 +76,13 @@ export function scenarioFiles(paths: readonly string[]): string[] {
       // loadScenarioFile reports a missing file
     }
     if (!isDir) files.push(path);
-    else files.push(...readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(path, f)));
+    else
+      files.push(
+        ...readdirSync(path)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(path, f)),
+      );
   }
   return files;
 }
@@ -163,7 +169,16 @@ async function runOne(entry: Entry, baseline: Baseline | undefined, options: Reg
     result.thresholds = checkExpectations(entry.thresholds, metrics);
     if (run.status === 'interrupted') result.problems.push('the run was interrupted');
     if (options.updateBaselines) {
-      writeBaseline(file, { scenario: loaded.scenario.name, file: result.file, scenarioHash: loaded.hash, seed: loaded.scenario.seed, engineVersion: ENGINE_VERSION, digest: run.digest, tasks, metrics: key });
+      writeBaseline(file, {
+        scenario: loaded.scenario.name,
+        file: result.file,
+        scenarioHash: loaded.hash,
+        seed: loaded.scenario.seed,
+        engineVersion: ENGINE_VERSION,
+        digest: run.digest,
+        tasks,
+        metrics: key,
+      });
       result.baseline.updated = true;
       result.baseline.found = true;
       result.digest.expected = run.digest;

@@ -41,7 +41,10 @@ export async function runRoundTripBaseline(options: RoundTripOptions): Promise<R
   try {
     for (const persona of WORKER_PERSONAS) {
       workers.push(
-        await startBenchChild(['bench', '--round-trip-worker', persona, '--prefix', prefix, '--redis', options.redisUrl, '--listener-concurrency', String(options.workerConcurrency)], `round-trip worker ${persona}`),
+        await startBenchChild(
+          ['bench', '--round-trip-worker', persona, '--prefix', prefix, '--redis', options.redisUrl, '--listener-concurrency', String(options.workerConcurrency)],
+          `round-trip worker ${persona}`,
+        ),
       );
     }
     const steps = ROUND_TRIP_STEPS.length;
@@ -69,7 +72,10 @@ export async function runRoundTripBaseline(options: RoundTripOptions): Promise<R
         else if (started < options.tasks) add(started++, 0);
       };
       for (const persona of WORKER_PERSONAS) {
-        queues.set(persona, new StepQueue({ redisUrl: options.redisUrl, prefix, persona }, { onCompleted, onFailed: (jobId, reason) => reject(new Error(`round-trip job ${jobId} failed: ${reason}`)) }));
+        queues.set(
+          persona,
+          new StepQueue({ redisUrl: options.redisUrl, prefix, persona }, { onCompleted, onFailed: (jobId, reason) => reject(new Error(`round-trip job ${jobId} failed: ${reason}`)) }),
+        );
       }
     });
     await Promise.all([...queues.values()].map((q) => q.ready()));
@@ -89,7 +95,13 @@ export async function runRoundTripBaseline(options: RoundTripOptions): Promise<R
 
 /** The child side: one persona queue's worker, answering every job at once, until SIGTERM/SIGINT. */
 export async function serveRoundTripWorker(options: { redisUrl: string; prefix: string; persona: PersonaName; concurrency: number; ready: () => void }): Promise<void> {
-  const consumer = new StepConsumer({ redisUrl: options.redisUrl, prefix: options.prefix, persona: options.persona, concurrency: options.concurrency, handler: async (job) => ({ ok: true, id: job.id }) });
+  const consumer = new StepConsumer({
+    redisUrl: options.redisUrl,
+    prefix: options.prefix,
+    persona: options.persona,
+    concurrency: options.concurrency,
+    handler: async (job) => ({ ok: true, id: job.id }),
+  });
   await consumer.start();
   options.ready();
   await untilStopped();

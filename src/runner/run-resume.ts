@@ -39,7 +39,10 @@ function runRow(store: TelemetryStore, runId: string): StoredRun {
 }
 
 /** The scenario and options the run started with. */
-export function resumePlan(store: TelemetryStore, runId: string): {
+export function resumePlan(
+  store: TelemetryStore,
+  runId: string,
+): {
   loaded: LoadedScenario;
   seed: string | number;
   runtime: RuntimeKind;

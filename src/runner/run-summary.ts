@@ -34,8 +34,18 @@ export class RunSummaryBuilder implements RunObserver {
   private records: AccuracyRecord[] = [];
   private cycle: CycleAccumulator = { tasks: 0, done: 0, failed: 0, records: [], keepFrom: 0 };
   private readonly totals: RunSummary['totals'] = {
-    tasks: 0, done: 0, failed: 0, failedBy: {}, reviewRounds: 0, defectsInjected: 0, defectsFoundInReview: 0,
-    defectsFoundInAcceptance: 0, defectsEscaped: 0, reviewYield: null, simMinutes: 0, costUsd: 0,
+    tasks: 0,
+    done: 0,
+    failed: 0,
+    failedBy: {},
+    reviewRounds: 0,
+    defectsInjected: 0,
+    defectsFoundInReview: 0,
+    defectsFoundInAcceptance: 0,
+    defectsEscaped: 0,
+    reviewYield: null,
+    simMinutes: 0,
+    costUsd: 0,
   };
   private error: string | undefined;
 

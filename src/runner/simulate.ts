@@ -76,7 +76,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const loaded = options.loaded ?? loadScenarioFile(options.scenarioFile);
   const scenario = resolveScenario(loaded.scenario, options);
   const tables = relativeSizeTables(scenario.history.parts);
-  checkParts(planCycles(scenario).flatMap((c) => [...c.tasks()].slice(0, 10_000)), tables, loaded.file);
+  checkParts(
+    planCycles(scenario).flatMap((c) => [...c.tasks()].slice(0, 10_000)),
+    tables,
+    loaded.file,
+  );
   checkAgentScenario(scenario, loaded.file);
 
   const kind = options.transport ?? 'queue';
@@ -86,8 +90,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const layout = runLayout({ ...options.layout, ...(options.resume ? { runId: options.resume } : {}) });
   // Only the queue transport starts listeners (a docker runtime needs its engine).
   await preflightRun({ dbPath: layout.dbPath, runtime: kind === 'queue' ? scenario.runtime : 'process' });
-  const redis: RedisHandle | undefined =
-    kind !== 'queue' ? undefined : standing ? { url: standing.redisUrl, private: false, close: async () => undefined } : await acquireRedis(options.redisUrl);
+  const redis: RedisHandle | undefined = kind !== 'queue' ? undefined : standing ? { url: standing.redisUrl, private: false, close: async () => undefined } : await acquireRedis(options.redisUrl);
   const { runId } = layout;
   // A write that fails mid-run (a lock held past the retries, a read-only file) stops the run resumably.
   let running = false;
@@ -110,10 +113,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   };
   const leaseOptions: RunLeaseOptions = {
     onLost: (holder) =>
-      stopRun(new AspError('RUNTIME_FAILED', `run ${runId} was taken over by ${holder} (this process did not refresh its lease in time); this process stopped without writing the run's end`, {
-        exitCode: 3,
-        hint: `let the other process finish the run; if it died, finish it with: npm run simulate -- --resume ${runId}`,
-      })),
+      stopRun(
+        new AspError('RUNTIME_FAILED', `run ${runId} was taken over by ${holder} (this process did not refresh its lease in time); this process stopped without writing the run's end`, {
+          exitCode: 3,
+          hint: `let the other process finish the run; if it died, finish it with: npm run simulate -- --resume ${runId}`,
+        }),
+      ),
     onRenewFailed: (err) => log.warn({ err }, 'could not refresh the run lease (database busy?); trying again'),
   };
   try {
@@ -175,7 +180,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     }
     observe.runStarted({ runId, loaded, scenario, layout, engineVersion: ENGINE_VERSION, startedAt: started });
     running = true;
-    log.info({ scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, transport: transport.kind, redis: redis ? (redis.private ? 'private' : 'shared') : 'none', resumed: Boolean(resume) }, 'run started');
+    log.info(
+      { scenario: scenario.name, seed: scenario.seed, runtime: scenario.runtime, transport: transport.kind, redis: redis ? (redis.private ? 'private' : 'shared') : 'none', resumed: Boolean(resume) },
+      'run started',
+    );
     const state = resume;
     const ran = await runScenario({
       runId,
@@ -204,21 +212,27 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const wallMs = Date.now() - started;
     const final = summary.build(status, digest, wallMs);
     await cleanup(log, [
-      ['telemetry', async () => {
-        // Not lost: a step not written is run again by --resume (the same result, by construction).
-        const unwritten = telemetry.flush();
-        if (unwritten > 0) log.warn({ unwritten }, 'results not written to the database; --resume runs those steps again');
-      }],
-      ['store', async () => {
-        try {
-          // A run taken over by another process is that process's to finish.
-          if (lease?.held !== false) store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
-          // When that fails, the lease stays behind and a resume takes it over (this pid is gone by then).
-          lease?.release();
-        } finally {
-          store.close();
-        }
-      }],
+      [
+        'telemetry',
+        async () => {
+          // Not lost: a step not written is run again by --resume (the same result, by construction).
+          const unwritten = telemetry.flush();
+          if (unwritten > 0) log.warn({ unwritten }, 'results not written to the database; --resume runs those steps again');
+        },
+      ],
+      [
+        'store',
+        async () => {
+          try {
+            // A run taken over by another process is that process's to finish.
+            if (lease?.held !== false) store.finishRun(runId, status, { digest: final.digest, summary: final, wallMs });
+            // When that fails, the lease stays behind and a resume takes it over (this pid is gone by then).
+            lease?.release();
+          } finally {
+            store.close();
+          }
+        },
+      ],
     ]);
     await observe.runEnded({ summary: final, status, digest: final.digest });
     log.info({ status, wallMs, digest: final.digest }, 'run ended');

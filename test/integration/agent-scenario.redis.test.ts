@@ -38,7 +38,13 @@ describe('scenarios/agent-task-a.yaml: command agents on the process runtime', (
     execFileSync(process.execPath, ['--test'], { cwd: workspace, stdio: 'ignore' });
 
     const db = new Database(temp.dbPath, { readonly: true });
-    const actors = db.prepare('SELECT step, round, actor, commit_sha, result_json FROM step_results WHERE run_id = ? ORDER BY recorded_at').all(summary.runId) as Array<{ step: string; round: number; actor: string; commit_sha: string | null; result_json: string }>;
+    const actors = db.prepare('SELECT step, round, actor, commit_sha, result_json FROM step_results WHERE run_id = ? ORDER BY recorded_at').all(summary.runId) as Array<{
+      step: string;
+      round: number;
+      actor: string;
+      commit_sha: string | null;
+      result_json: string;
+    }>;
     expect(actors.map((a) => `${a.step}#${a.round} ${a.actor}`)).toEqual([
       'define#0 command:misbehaving-agent.mjs',
       `estimate#0 command:reference-developer@${ENGINE_VERSION}`,
@@ -49,12 +55,18 @@ describe('scenarios/agent-task-a.yaml: command agents on the process runtime', (
       'accept#2 command:misbehaving-agent.mjs',
     ]);
     expect(db.prepare('SELECT deterministic FROM runs WHERE run_id = ?').get(summary.runId)).toEqual({ deterministic: 0 });
-    const reported = db.prepare("SELECT type, severity, phase_removed, found_by FROM defect_log WHERE run_id = ?").all(summary.runId);
+    const reported = db.prepare('SELECT type, severity, phase_removed, found_by FROM defect_log WHERE run_id = ?').all(summary.runId);
     expect(reported.length).toBe(task.found);
     expect(reported).toContainEqual({ type: 'Function', severity: 'major', phase_removed: 'code-review', found_by: 'sarah' });
     // Size is measured from git: the lines Alex's commits added.
     const numstat = execFileSync('git', ['log', '--author=Alex Dev', '--numstat', '--format='], { cwd: workspace, encoding: 'utf8' });
-    expect(numstat.trim().split('\n').filter(Boolean).reduce((s, l) => s + Number(l.split('\t')[0]), 0)).toBe(task.actualSize);
+    expect(
+      numstat
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .reduce((s, l) => s + Number(l.split('\t')[0]), 0),
+    ).toBe(task.actualSize);
 
     // The key reached the agent (it reports its sha256) ...
     const define = JSON.parse(actors[0]!.result_json) as { note: string };

@@ -45,10 +45,16 @@ describe('bad input exits 2 and writes nothing', () => {
     await refused(['simulate', scenario('t.yaml', `name: t\nworkflow: { stepTimeoutMs: 3000000000 }\ncycles:\n${TASK}`)], /t\.yaml:2:\d+ \(workflow\.stepTimeoutMs\): .*2147483647/);
     await refused(['simulate', scenario('p.yaml', `name: t\ncycles:\n  - tasks: [{ id: a, title: A, proxySize: 1e308 }]\n`)], /p\.yaml:3:\d+ \(cycles\[0\]\.tasks\[0\]\.proxySize\)/);
     await refused(['simulate', scenario('d.yaml', `name: t\npersonas: { alex: { defectRate: 1e6 } }\ncycles:\n${TASK}`)], /\(personas\.alex\.defectRate\)/);
-    await refused(['simulate', scenario('l.yaml', `name: t\ncycles:\n  - tasks: [{ id: a, title: ${'x'.repeat(1001)}, proxySize: 5 }]\n`)], /\(cycles\[0\]\.tasks\[0\]\.title\): at most 1000 characters/);
+    await refused(
+      ['simulate', scenario('l.yaml', `name: t\ncycles:\n  - tasks: [{ id: a, title: ${'x'.repeat(1001)}, proxySize: 5 }]\n`)],
+      /\(cycles\[0\]\.tasks\[0\]\.title\): at most 1000 characters/,
+    );
     const many = Array.from({ length: 501 }, (_, i) => `r${i}`).join(', ');
     await refused(['simulate', scenario('r.yaml', `name: t\ncycles:\n  - tasks: [{ id: a, title: A, proxySize: 5, requirements: [${many}] }]\n`)], /at most 500 requirements/);
-    await refused(['simulate', scenario('id.yaml', `name: t\ncycles:\n  - generate: { count: 2, idPrefix: feature }\n  - tasks: [{ id: feature-c1-1, title: A, proxySize: 5 }]\n`)], /id\.yaml:4:\d+ \(cycles\[1\]\.tasks\[0\]\.id\): task id "feature-c1-1" is also the id of a task that cycles\[0\]\.generate creates/);
+    await refused(
+      ['simulate', scenario('id.yaml', `name: t\ncycles:\n  - generate: { count: 2, idPrefix: feature }\n  - tasks: [{ id: feature-c1-1, title: A, proxySize: 5 }]\n`)],
+      /id\.yaml:4:\d+ \(cycles\[1\]\.tasks\[0\]\.id\): task id "feature-c1-1" is also the id of a task that cycles\[0\]\.generate creates/,
+    );
     const latin1 = join(temp.dir, 'latin1.yaml');
     writeFileSync(latin1, Buffer.concat([Buffer.from(`name: caf`), Buffer.from([0xe9]), Buffer.from(`\ncycles:\n${TASK}`)]));
     await refused(['simulate', latin1], /latin1\.yaml:1:10: byte 9 \(0xe9\) is not valid UTF-8/);

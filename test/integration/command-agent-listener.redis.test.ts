@@ -39,7 +39,14 @@ describe('persona listener with a command agent (real Redis, processes, git)', (
     const root = mkdtempSync(join(tmpdir(), 'asp-agent-listener-'));
     closers.push(() => rmSync(root, { recursive: true, force: true }));
     const listener = new PersonaListener({
-      persona: 'jordan', listenerId: 'jordan-t', userId: 'jordan@example.com', redisUrl: REDIS_URL, prefix, concurrency: 2, workspaceRoot: root, logger: silentLogger(),
+      persona: 'jordan',
+      listenerId: 'jordan-t',
+      userId: 'jordan@example.com',
+      redisUrl: REDIS_URL,
+      prefix,
+      concurrency: 2,
+      workspaceRoot: root,
+      logger: silentLogger(),
     });
     await listener.start();
     const queue = new StepQueue({ redisUrl: REDIS_URL, prefix, persona: 'jordan' }, { onCompleted: () => undefined, onFailed: () => undefined });

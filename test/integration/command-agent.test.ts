@@ -31,8 +31,21 @@ async function alexStep(mode: string, request: Partial<StepRequest> = {}, timeou
   const workspace = new GitWorkspace(root, 'run-1/a');
   process.env.GIT_AUTHOR_NAME ??= 'Jordan PM';
   await workspace.commit([{ path: 'REQUIREMENTS.md', content: '# A\n' }], 'Define requirements');
-  const job = buildStepJob({ runId: 'run-1', scenario, workspaceMode: 'git' }, { step: 'implement', taskId: 'a', round: 0, proxySize: 50, requirementQuality: 1, toFix: [], ...request } as StepRequest);
-  const agent = new CommandAgent({ persona: 'alex', env: { PATH: process.env.PATH, HOME: process.env.HOME, SECRET_OF_LISTENER: 'x', ASP_REDIS_URL: 'redis://u:p@h' }, appDir: process.cwd(), apiKey: API_KEY });
+  const job = buildStepJob({ runId: 'run-1', scenario, workspaceMode: 'git' }, {
+    step: 'implement',
+    taskId: 'a',
+    round: 0,
+    proxySize: 50,
+    requirementQuality: 1,
+    toFix: [],
+    ...request,
+  } as StepRequest);
+  const agent = new CommandAgent({
+    persona: 'alex',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, SECRET_OF_LISTENER: 'x', ASP_REDIS_URL: 'redis://u:p@h' },
+    appDir: process.cwd(),
+    apiKey: API_KEY,
+  });
   const run = () => agent.run({ job, random: createRandom(1, 'a', 'implement', 0), workspace, commitTag: 'tag', attempt: 0 });
   return { run, workspace, root };
 }

@@ -108,7 +108,7 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
     }
   });
 
-  it('two task-a runs at once from the host go through the standing listeners, each with the process runtime\'s digest', async () => {
+  it("two task-a runs at once from the host go through the standing listeners, each with the process runtime's digest", async () => {
     const [a, b] = await Promise.all([1, 2].map(() => runCli(['simulate', 'scenarios/task-a.yaml', '--json', ...stack.runnerArgs], stack.runnerEnv, 300_000)));
     for (const r of [a, b]) {
       expect(r?.code, r?.stderr).toBe(0);
@@ -129,7 +129,7 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
     }
   }, 600_000);
 
-  it('the admin API of the stack lists the runs from the shared database; its health shows each listener\'s last step', async () => {
+  it("the admin API of the stack lists the runs from the shared database; its health shows each listener's last step", async () => {
     const runs = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/runs`)).json()) as { runs: Array<{ run_id: string; status: string }> };
     for (const run of composeRuns) expect(runs.runs.find((r) => r.run_id === run.runId)?.status).toBe('completed');
     const health = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/health`)).json()) as {
@@ -143,38 +143,50 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
       expect(beat?.id).toBe(PERSONA_IDENTITIES[persona].container);
       expect(beat?.beatAgeMs).toBeLessThan(5000);
       const restarts = (await execp('docker', ['inspect', '--format', '{{.RestartCount}} {{.State.StartedAt}}', stack.container(`asp-${persona}`)])).stdout.trim();
-      expect(composeRuns.map((r) => r.runId), `${persona}: beat ${JSON.stringify(beat)}; restarts/started ${restarts}; now ${new Date().toISOString()}`).toContain(beat?.lastStep?.runId);
+      expect(
+        composeRuns.map((r) => r.runId),
+        `${persona}: beat ${JSON.stringify(beat)}; restarts/started ${restarts}; now ${new Date().toISOString()}`,
+      ).toContain(beat?.lastStep?.runId);
       expect(health.checks.find((c) => c.name === `queue ${persona}`)?.detail).toMatch(/^depth 0,/);
     }
   });
 
-  it.skipIf(!existsSync(CHROMIUM))("the stack's dashboard in a browser shows the compose run and each standing listener (screenshot)", async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      const runId = composeRuns[1]?.runId ?? '';
-      await page.goto(`http://127.0.0.1:${stack.adminPort}/#${encodeURIComponent(runId)}`);
-      await page.waitForFunction((id) => document.body.dataset.ready === id, runId, { timeout: 30_000 });
-      await page.waitForFunction(() => (document.getElementById('listener-table')?.textContent ?? '').includes('asp-sarah'), undefined, { timeout: 20_000 });
-      const listeners = await page.evaluate(() => document.getElementById('listener-table')?.textContent ?? '');
-      for (const name of ['asp-jordan', 'asp-alex', 'asp-sarah']) expect(listeners).toContain(name);
-      expect(listeners).toMatch(/run-\d{14}-[0-9a-f]{6}/);
-      expect(await page.locator('#run-select option').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Task A')]));
-      mkdirSync(join(REPO, 'runs'), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
-      console.info(`[compose] dashboard screenshot: ${SCREENSHOT}`);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+  it.skipIf(!existsSync(CHROMIUM))(
+    "the stack's dashboard in a browser shows the compose run and each standing listener (screenshot)",
+    async () => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+        const runId = composeRuns[1]?.runId ?? '';
+        await page.goto(`http://127.0.0.1:${stack.adminPort}/#${encodeURIComponent(runId)}`);
+        await page.waitForFunction((id) => document.body.dataset.ready === id, runId, { timeout: 30_000 });
+        await page.waitForFunction(() => (document.getElementById('listener-table')?.textContent ?? '').includes('asp-sarah'), undefined, { timeout: 20_000 });
+        const listeners = await page.evaluate(() => document.getElementById('listener-table')?.textContent ?? '');
+        for (const name of ['asp-jordan', 'asp-alex', 'asp-sarah']) expect(listeners).toContain(name);
+        expect(listeners).toMatch(/run-\d{14}-[0-9a-f]{6}/);
+        expect(await page.locator('#run-select option').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Task A')]));
+        mkdirSync(join(REPO, 'runs'), { recursive: true });
+        await page.screenshot({ path: SCREENSHOT, fullPage: true });
+        expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+        console.info(`[compose] dashboard screenshot: ${SCREENSHOT}`);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
 
   it("commits in the shared workspaces carry Jordan's, Alex's and Sarah's identities", async () => {
     const repo = join(stack.workspacesDir, composeRuns[0]?.runId ?? 'missing', 'task-a');
     expect(existsSync(repo)).toBe(true);
     // The repositories belong to the persona user (1000 here: the tests run as root, who owns no workspace).
     const { stdout } = await execp('git', ['-c', 'safe.directory=*', '-C', repo, 'log', '--format=%an <%ae>|%cn']);
-    const authors = new Set(stdout.trim().split('\n').map((l) => l.split('|')[0]));
+    const authors = new Set(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('|')[0]),
+    );
     expect([...authors].sort()).toEqual(WORKER_PERSONAS.map((p) => `${PERSONA_IDENTITIES[p].gitName} <${PERSONA_IDENTITIES[p].gitEmail}>`).sort());
     const { stdout: owner } = await execp('stat', ['-c', '%u', repo]);
     expect(owner.trim()).toBe('1000');
@@ -191,11 +203,28 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
     chownSync(folder, 1001, 1001);
     try {
       const inside = await execp('docker', [
-        'run', '--rm', '--network', 'none', '-u', '0:0', '--tmpfs', '/run/asp',
-        '-v', `${folder}:/app/workspaces`, '-v', `${join(stack.secretsDir, 'api_key.txt')}:/run/secrets/api_key:ro`,
-        '-e', 'GIT_AUTHOR_NAME=Alex Dev', '-e', 'GIT_AUTHOR_EMAIL=alex@example.com',
-        '--entrypoint', '/app/docker/compose-entrypoint.sh', image.trim(),
-        'sh', '-c', 'id -u; cd /app/workspaces && git init -q repo && cd repo && git commit -q --allow-empty -m first && echo committed',
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '-u',
+        '0:0',
+        '--tmpfs',
+        '/run/asp',
+        '-v',
+        `${folder}:/app/workspaces`,
+        '-v',
+        `${join(stack.secretsDir, 'api_key.txt')}:/run/secrets/api_key:ro`,
+        '-e',
+        'GIT_AUTHOR_NAME=Alex Dev',
+        '-e',
+        'GIT_AUTHOR_EMAIL=alex@example.com',
+        '--entrypoint',
+        '/app/docker/compose-entrypoint.sh',
+        image.trim(),
+        'sh',
+        '-c',
+        'id -u; cd /app/workspaces && git init -q repo && cd repo && git commit -q --allow-empty -m first && echo committed',
       ]);
       expect(inside.stdout.trim().split('\n')).toEqual(['1001', 'committed']);
       const { stdout: owner } = await execp('stat', ['-c', '%u', join(folder, 'repo', '.git')]);
@@ -238,7 +267,10 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
     } finally {
       store.close();
     }
-    const write = await stack.cmd('exec', '-T', 'asp-admin', 'sh', '-c', 'echo x > /app/scenarios/x').then(() => 'written', (err: { stderr?: string }) => err.stderr ?? '');
+    const write = await stack.cmd('exec', '-T', 'asp-admin', 'sh', '-c', 'echo x > /app/scenarios/x').then(
+      () => 'written',
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
     expect(write).toMatch(/Read-only file system/);
   }, 300_000);
 

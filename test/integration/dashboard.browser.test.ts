@@ -75,7 +75,10 @@ function charts(page: Page): Promise<ChartInfo[]> {
 function expectPlotsWithData(found: ChartInfo[], tasks: number): void {
   expect(found.map((c) => c.id).sort()).toEqual([...CANVASES].sort());
   for (const chart of found) {
-    expect(chart.datasets.some((d) => d.points > 0), `${chart.id} has data`).toBe(true);
+    expect(
+      chart.datasets.some((d) => d.points > 0),
+      `${chart.id} has data`,
+    ).toBe(true);
     expect(chart.coloured, `${chart.id} drew its data`).toBeGreaterThan(300);
   }
   const estimates = found.find((c) => c.id === 'chart-estimates')!;

@@ -73,19 +73,23 @@ describe('database faults mid-run', () => {
     await resumeToReference(temp, runId, ref);
   }, 300_000);
 
-  it.runIf(process.getuid?.() === 0)('the database files made immutable (chattr +i): exit 3 naming the file, not SIGBUS; --resume finishes the run', async () => {
-    temp = new TempRun();
-    const run = startPacedRun();
-    const runId = await until(() => runWithSteps(temp.dbPath, 3), 90_000, 'three stored steps');
-    immutable = [temp.dbPath, `${temp.dbPath}-wal`, `${temp.dbPath}-shm`];
-    execFileSync('chattr', ['+i', ...immutable]);
-    const ended = await run.exit;
-    expect(ended.signal).toBeNull();
-    expect(run.stderr()).toMatch(/the telemetry database .* is no longer writable \(EPERM on .*: read-only or immutable\)/);
-    expectCleanResumableStop(run.stderr(), runId);
-    expect(ended.code).toBe(3);
-    execFileSync('chattr', ['-i', ...immutable]);
-    immutable = [];
-    await resumeToReference(temp, runId, ref);
-  }, 300_000);
+  it.runIf(process.getuid?.() === 0)(
+    'the database files made immutable (chattr +i): exit 3 naming the file, not SIGBUS; --resume finishes the run',
+    async () => {
+      temp = new TempRun();
+      const run = startPacedRun();
+      const runId = await until(() => runWithSteps(temp.dbPath, 3), 90_000, 'three stored steps');
+      immutable = [temp.dbPath, `${temp.dbPath}-wal`, `${temp.dbPath}-shm`];
+      execFileSync('chattr', ['+i', ...immutable]);
+      const ended = await run.exit;
+      expect(ended.signal).toBeNull();
+      expect(run.stderr()).toMatch(/the telemetry database .* is no longer writable \(EPERM on .*: read-only or immutable\)/);
+      expectCleanResumableStop(run.stderr(), runId);
+      expect(ended.code).toBe(3);
+      execFileSync('chattr', ['-i', ...immutable]);
+      immutable = [];
+      await resumeToReference(temp, runId, ref);
+    },
+    300_000,
+  );
 });

@@ -40,18 +40,20 @@ describe.skipIf(!docker.available)('docker/build-image.sh --offline', () => {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const image = await client.image(IMAGE);
     const base = await client.image('asp-base:local');
-    console.info(
-      `[docker image] offline build of ${IMAGE}: ${seconds} s; image ${((image?.sizeBytes ?? 0) / 1e6).toFixed(0)} MB, base ${((base?.sizeBytes ?? 0) / 1e6).toFixed(0)} MB`,
-    );
+    console.info(`[docker image] offline build of ${IMAGE}: ${seconds} s; image ${((image?.sizeBytes ?? 0) / 1e6).toFixed(0)} MB, base ${((base?.sizeBytes ?? 0) / 1e6).toFixed(0)} MB`);
     expect(stderr).toMatch(/from base asp-base:local/);
     expect(image?.labels['asp.image.fingerprint']).toMatch(/^[0-9a-f]{32}$/);
     expect(base?.labels['asp.base.fingerprint']).toMatch(/^node-v20\./);
 
-    const { code, lines } = await runIn(IMAGE, [
-      'sh',
-      '-c',
-      'id -u; id -g; echo "home=$HOME"; echo "in=$ASP_IN_CONTAINER"; node --version; git --version; ls -A /app; ls /app/node_modules | grep -cx -e bullmq -e better-sqlite3 -e zod; ls /app/node_modules | grep -cx tsx; git config --global user.name',
-    ], { GIT_AUTHOR_NAME: 'Alex Dev', GIT_AUTHOR_EMAIL: 'alex@example.com' });
+    const { code, lines } = await runIn(
+      IMAGE,
+      [
+        'sh',
+        '-c',
+        'id -u; id -g; echo "home=$HOME"; echo "in=$ASP_IN_CONTAINER"; node --version; git --version; ls -A /app; ls /app/node_modules | grep -cx -e bullmq -e better-sqlite3 -e zod; ls /app/node_modules | grep -cx tsx; git config --global user.name',
+      ],
+      { GIT_AUTHOR_NAME: 'Alex Dev', GIT_AUTHOR_EMAIL: 'alex@example.com' },
+    );
     expect(code).toBe(0);
     const [uid, gid, home, inContainer, nodeVersion, gitVersion, ...rest] = lines;
     expect(uid).toBe('1000');

@@ -8,15 +8,7 @@ import { isAspError } from '../../src/errors.ts';
 import { PERSONA_IDENTITIES, WORKER_PERSONAS, type PersonaName } from '../../src/personas.ts';
 import type { RuntimeStartOptions } from '../../src/runtime/agent-runtime.ts';
 import { ensureImage } from '../../src/runtime/docker-image-builder.ts';
-import {
-  CONTAINER_REDIS_URL_FILE,
-  DEFAULT_IMAGE,
-  LABEL_MANAGED,
-  LABEL_OWNER_HOST,
-  LABEL_OWNER_PID,
-  LABEL_PERSONA,
-  LABEL_RUN_ID,
-} from '../../src/runtime/docker-listener-spec.ts';
+import { CONTAINER_REDIS_URL_FILE, DEFAULT_IMAGE, LABEL_MANAGED, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_PERSONA, LABEL_RUN_ID } from '../../src/runtime/docker-listener-spec.ts';
 import { DockerRuntime, type DockerRuntimeOptions } from '../../src/runtime/docker-runtime.ts';
 import { startPrivateRedis, type RedisHandle } from '../../src/runtime/private-redis.ts';
 import { announceDocker, docker } from '../support/docker-engine.ts';
@@ -231,29 +223,33 @@ describe.skipIf(!docker.available)('DockerRuntime against a real engine', () => 
     expect(await runContainers(options.runId)).toEqual([]);
   }, 300_000);
 
-  it.each(['SIGINT', 'exit'] as const)('a process that ends by %s without closing the runtime leaves no container', async (how) => {
-    const runId = `itest-${how.toLowerCase()}-${randomBytes(4).toString('hex')}`;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, '../support/docker-runtime-child.ts'), redis.url, runId, tempDir('child-ws'), how === 'exit' ? 'exit' : 'wait'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
-    const deadline = Date.now() + 120_000;
-    while (!out.includes('ready') && child.exitCode === null && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
-    expect(out).toContain('ready');
-    if (how === 'SIGINT') {
-      expect(await runContainers(runId)).toHaveLength(1);
-      child.kill('SIGINT');
-    }
-    const end = await ended;
-    // SIGINT: containers removed, then the signal ends the process as it would have.
-    if (how === 'SIGINT') expect(end.signal).toBe('SIGINT');
-    else expect(end.code).toBe(130);
-    expect(out).not.toContain('not interrupted');
-    expect(await runContainers(runId)).toEqual([]);
-  }, 300_000);
+  it.each(['SIGINT', 'exit'] as const)(
+    'a process that ends by %s without closing the runtime leaves no container',
+    async (how) => {
+      const runId = `itest-${how.toLowerCase()}-${randomBytes(4).toString('hex')}`;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../support/docker-runtime-child.ts'), redis.url, runId, tempDir('child-ws'), how === 'exit' ? 'exit' : 'wait'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+      const deadline = Date.now() + 120_000;
+      while (!out.includes('ready') && child.exitCode === null && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+      expect(out).toContain('ready');
+      if (how === 'SIGINT') {
+        expect(await runContainers(runId)).toHaveLength(1);
+        child.kill('SIGINT');
+      }
+      const end = await ended;
+      // SIGINT: containers removed, then the signal ends the process as it would have.
+      if (how === 'SIGINT') expect(end.signal).toBe('SIGINT');
+      else expect(end.code).toBe(130);
+      expect(out).not.toContain('not interrupted');
+      expect(await runContainers(runId)).toEqual([]);
+    },
+    300_000,
+  );
 });

@@ -75,9 +75,14 @@ describe('admin health checks (real Redis, real SQLite)', () => {
     const partial = await checkHealth(options);
     expect(partial.ok).toBe(false);
     expect(status(partial)).toEqual({
-      redis: 'ok', database: 'ok',
-      'listener jordan': 'ok', 'listener alex': 'ok', 'listener sarah': 'down',
-      'queue jordan': 'ok', 'queue alex': 'ok', 'queue sarah': 'ok',
+      redis: 'ok',
+      database: 'ok',
+      'listener jordan': 'ok',
+      'listener alex': 'ok',
+      'listener sarah': 'down',
+      'queue jordan': 'ok',
+      'queue alex': 'ok',
+      'queue sarah': 'ok',
     });
     expect(partial.checks.find((c) => c.name === 'listener alex')?.detail).toBe('1 alive (alex-1), 3 jobs done, no step yet');
 
@@ -85,9 +90,20 @@ describe('admin health checks (real Redis, real SQLite)', () => {
     // One job that fails for good on sarah's queue, one waiting on alex's.
     const sarah = new StepQueue({ redisUrl: REDIS_URL, prefix, persona: 'sarah' }, { onCompleted: () => undefined, onFailed: () => undefined });
     const alex = new StepQueue({ redisUrl: REDIS_URL, prefix, persona: 'alex' }, { onCompleted: () => undefined, onFailed: () => undefined });
-    closers.push(() => sarah.close(), () => alex.close());
+    closers.push(
+      () => sarah.close(),
+      () => alex.close(),
+    );
     await Promise.all([sarah.ready(), alex.ready()]);
-    const consumer = new StepConsumer({ redisUrl: REDIS_URL, prefix, persona: 'sarah', concurrency: 1, handler: async () => { throw new Error('boom'); } });
+    const consumer = new StepConsumer({
+      redisUrl: REDIS_URL,
+      prefix,
+      persona: 'sarah',
+      concurrency: 1,
+      handler: async () => {
+        throw new Error('boom');
+      },
+    });
     closers.push(() => consumer.close(true));
     await consumer.start();
     await sarah.addRaw('step', { bad: true }, 'job-1');

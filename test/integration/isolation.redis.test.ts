@@ -85,7 +85,10 @@ describe('per-persona Redis credentials (ACL)', () => {
     let handled = 0;
     const thief = track(
       new StepConsumer({
-        redisUrl: alexUrl, prefix, persona: 'sarah', concurrency: 1,
+        redisUrl: alexUrl,
+        prefix,
+        persona: 'sarah',
+        concurrency: 1,
         handler: async () => ++handled,
         onError: (err) => errors.push(err.message),
       }),
@@ -189,9 +192,7 @@ describe('per-persona Redis credentials (ACL)', () => {
     const warnings: unknown[] = [];
     const logger = { warn: (...args: unknown[]) => warnings.push(args), info: () => undefined } as unknown as Logger;
     const runId = `iso-${randomBytes(4).toString('hex')}`;
-    const credentials = track(
-      await provisionPersonaCredentials({ redisUrl: sharedUrl.toString(), prefix: `asp-${runId}`, runId, runDir: join(temp.dir, 'run'), personas: ['alex', 'sarah'], logger }),
-    );
+    const credentials = track(await provisionPersonaCredentials({ redisUrl: sharedUrl.toString(), prefix: `asp-${runId}`, runId, runDir: join(temp.dir, 'run'), personas: ['alex', 'sarah'], logger }));
     expect(credentials.isolated).toBe(false);
     expect(credentials.users()).toEqual([]);
     expect(urlOf(credentials, 'sarah')).toBe(sharedUrl.toString());

@@ -27,7 +27,10 @@ async function until(probe: () => boolean | Promise<boolean>, what: string, time
 
 /** JSON log lines of a listener (stderr). */
 function logLines(cli: RunningCli): Array<{ level: number; msg: string }> {
-  return cli.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+  return cli.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string });
 }
 
 describe('asp listen', () => {
@@ -89,7 +92,10 @@ describe('asp listen', () => {
     const end = await listener.result;
     expect(end.code, end.stderr).toBe(0);
     const lines = logLines(listener);
-    expect(lines.filter((l) => l.level >= 40), 'no warnings or errors on a clean stop').toEqual([]);
+    expect(
+      lines.filter((l) => l.level >= 40),
+      'no warnings or errors on a clean stop',
+    ).toEqual([]);
     expect(end.stderr).not.toMatch(/abandon/);
     expect(lines.map((l) => l.msg)).toContain('listener stopped');
   });

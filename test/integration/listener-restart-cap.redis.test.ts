@@ -41,10 +41,14 @@ describe('listener restart cap', () => {
     const runId = await until(() => runWithSteps(temp.dbPath, 1), 90_000, 'a stored step');
     let last: number | undefined;
     for (let kill = 1; kill <= 6; kill++) {
-      const pid = await until(() => {
-        const p = listenerPid(runId, 'alex-1');
-        return p !== undefined && p !== last ? p : undefined;
-      }, 30_000, `alex listener #${kill}`);
+      const pid = await until(
+        () => {
+          const p = listenerPid(runId, 'alex-1');
+          return p !== undefined && p !== last ? p : undefined;
+        },
+        30_000,
+        `alex listener #${kill}`,
+      );
       process.kill(pid, 'SIGKILL');
       last = pid;
     }

@@ -33,12 +33,15 @@ function readAs(uid: number, gid: number, file: string): { ok: boolean; text: st
 }
 
 function uidOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:')) ?? '';
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Uid:')) ?? '';
   return Number(line.split(/\s+/)[1]);
 }
 
 describe('process runtime: listeners get only their own credentials', () => {
-  it(root ? 'runs each persona under its own uid; Alex cannot read Sarah\'s secret, the runner\'s or Sarah\'s environment' : 'says the listeners are not isolated when not root', async () => {
+  it(root ? "runs each persona under its own uid; Alex cannot read Sarah's secret, the runner's or Sarah's environment" : 'says the listeners are not isolated when not root', async () => {
     temp = new TempRun();
     chmodSync(temp.dir, 0o711); // a folder the listener uids may traverse (mkdtemp makes it 0700)
     const runId = `uids-${randomBytes(4).toString('hex')}`;

@@ -25,10 +25,21 @@ describe('asp load (real Redis, listeners and SQLite)', () => {
   it('runs 100 tasks, writes sane metrics to load.json and load.html, and exits 1 on a failed threshold', async () => {
     temp = new TempRun();
     const result = await asp([
-      'load', '--tasks', '100', '--concurrency', '32', '--json', ...temp.cliArgs(), '--redis', REDIS_URL,
-      '--threshold', 'errors.count==0',
-      '--threshold', 'e2e.p50<=60s',
-      '--threshold', 'throughput.tasks_per_s>1000000',
+      'load',
+      '--tasks',
+      '100',
+      '--concurrency',
+      '32',
+      '--json',
+      ...temp.cliArgs(),
+      '--redis',
+      REDIS_URL,
+      '--threshold',
+      'errors.count==0',
+      '--threshold',
+      'e2e.p50<=60s',
+      '--threshold',
+      'throughput.tasks_per_s>1000000',
     ]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('load: 1 of 3 thresholds failed: throughput.tasks_per_s>1000000');

@@ -42,8 +42,22 @@ function v1Database(path: string): void {
      VALUES (?, ?, 100, 'A', 150, 120, 180, 100, 200, 'A', 600, 500, 700, 400, 800, 10, ?, ?, ?)`,
   );
   const estimateJson = JSON.stringify({
-    size: { projected: 150, r2: 0.8, intervals: [{ percent: 70, lpi: 120, upi: 180 }, { percent: 90, lpi: 100, upi: 200 }] },
-    time: { projected: 600, r2: 0.8, intervals: [{ percent: 70, lpi: 500, upi: 700 }, { percent: 90, lpi: 400, upi: 800 }] },
+    size: {
+      projected: 150,
+      r2: 0.8,
+      intervals: [
+        { percent: 70, lpi: 120, upi: 180 },
+        { percent: 90, lpi: 100, upi: 200 },
+      ],
+    },
+    time: {
+      projected: 600,
+      r2: 0.8,
+      intervals: [
+        { percent: 70, lpi: 500, upi: 700 },
+        { percent: 90, lpi: 400, upi: 800 },
+      ],
+    },
   });
   db.transaction(() => {
     for (const [r, runId] of ['run-a', 'run-b'].entries()) {
@@ -56,7 +70,12 @@ function v1Database(path: string): void {
         step.run(runId, taskId, 'review', 1, 'sarah', `${runId}:${taskId}:r`, 60, 0, `2026-01-0${r + 1}T10:00:00.${600 + i}Z`);
         time.run(runId, taskId, 'code', 'implement', 0, 'alex', 600);
         time.run(runId, taskId, 'code-review', 'review', 1, 'sarah', 60);
-        db.prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, 0, 160, 0, 0, 160, ?)').run(runId, taskId, 'implement', 'model');
+        db.prepare('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, 0, 160, 0, 0, 160, ?)').run(
+          runId,
+          taskId,
+          'implement',
+          'model',
+        );
         defect.run(runId, taskId, `${taskId}-d1`, 'code-review', 'sarah', 0);
         defect.run(runId, taskId, `${taskId}-d2`, null, null, 1);
         estimate.run(runId, taskId, estimateJson, 160 + i * 30, 650);
@@ -97,7 +116,19 @@ describe('telemetry migrations', () => {
     expect(report.backup && existsSync(report.backup)).toBe(true);
     expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
     // Existing writer code keeps working on the migrated schema.
-    const record = { runId: 'run-c', scenarioName: 'After', scenarioFile: 'x.yaml', scenarioHash: 'h', scenarioSource: 'name: After', seed: '1', runtime: 'process', workspaceMode: 'none', engineVersion: '0.1.0', options: {}, startedAt: '2026-01-03T10:00:00.000Z' };
+    const record = {
+      runId: 'run-c',
+      scenarioName: 'After',
+      scenarioFile: 'x.yaml',
+      scenarioHash: 'h',
+      scenarioSource: 'name: After',
+      seed: '1',
+      runtime: 'process',
+      workspaceMode: 'none',
+      engineVersion: '0.1.0',
+      options: {},
+      startedAt: '2026-01-03T10:00:00.000Z',
+    };
     store.createRun(record); // passed as a variable: type-checks with or without newer RunRecord fields
     store.recordCycle('run-c', 0, 'Cycle 1', 0);
     store.finishRun('run-c', 'completed', { wallMs: 5 });
@@ -115,7 +146,18 @@ describe('telemetry migrations', () => {
     withReadOnlyStore(path, (db) => {
       const runs = listRuns(db);
       expect(runs.map((r) => r.run_id)).toEqual(['run-c', 'run-b', 'run-a']);
-      expect(runs.find((r) => r.run_id === 'run-b')).toMatchObject({ tasks: 2, tasks_done: 1, tasks_failed: 1, review_rounds: 3, defects_injected: 4, defects_removed: 2, defects_escaped: 2, steps: 4, cost_usd: 1, sim_minutes: 900 });
+      expect(runs.find((r) => r.run_id === 'run-b')).toMatchObject({
+        tasks: 2,
+        tasks_done: 1,
+        tasks_failed: 1,
+        review_rounds: 3,
+        defects_injected: 4,
+        defects_removed: 2,
+        defects_escaped: 2,
+        steps: 4,
+        cost_usd: 1,
+        sim_minutes: 900,
+      });
       const data = runDashboardData(db, 'run-a');
       expect(data?.cycles[0]).toMatchObject({ cycle: 1, tasks: 2, done: 2, cycleMinutes: 900, defectsInjected: 4, removedInReview: 2, escaped: 2 });
       expect(data?.estimates.accuracy.tasks).toBe(2);

@@ -21,13 +21,15 @@ beforeAll(async () => {
 
 /** Pids of processes whose command line or environment mentions `needle` (the test's temp folder). */
 function processesWith(needle: string, where: 'cmdline' | 'environ'): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      return readFileSync(`/proc/${d}/${where}`, 'utf8').includes(needle) ? [Number(d)] : [];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        return readFileSync(`/proc/${d}/${where}`, 'utf8').includes(needle) ? [Number(d)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 const alive = (pid: number) => {

@@ -52,7 +52,10 @@ describe('Redis restarted within a second', () => {
     writeFileSync(file, pacedScenario(400, ', stepTimeoutMs: 120000'));
     server = await startServer();
     const run = simulate({ scenarioFile: file, layout: temp.layout, redisUrl: URL_, observers: [] });
-    const failed = run.then(() => undefined, (err: unknown) => err);
+    const failed = run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     await until(() => runWithSteps(temp.dbPath, 3), 90_000, 'three stored steps');
     const t0 = Date.now();
     await killServer(server);

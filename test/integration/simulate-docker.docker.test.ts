@@ -39,7 +39,7 @@ describe.skipIf(!docker.available)('asp simulate scenarios/task-a.yaml --runtime
     for (const t of temps) t.cleanup();
   });
 
-  it('runs Task A in persona containers: commits carry each persona\'s identity, the outcome equals the process runtime\'s, no container is left', async () => {
+  it("runs Task A in persona containers: commits carry each persona's identity, the outcome equals the process runtime's, no container is left", async () => {
     const processRun = new TempRun();
     const dockerRun = new TempRun();
     temps.push(processRun, dockerRun);

@@ -35,16 +35,23 @@ describe('asp simulate (process runtime, real Redis, SQLite and git)', () => {
     const db = new Database(temp.dbPath, { readonly: true });
     const one = (sql: string) => db.prepare(sql).get(summary.runId) as Record<string, unknown>;
     expect(one('SELECT state, review_rounds FROM tasks WHERE run_id = ?')).toEqual({ state: 'done', review_rounds: task.reviewRounds });
-    expect(one("SELECT status, digest FROM runs WHERE run_id = ?")).toEqual({ status: 'completed', digest: summary.digest });
-    const phases = db.prepare('SELECT DISTINCT phase FROM time_log WHERE run_id = ?').all(summary.runId).map((r) => (r as { phase: string }).phase);
+    expect(one('SELECT status, digest FROM runs WHERE run_id = ?')).toEqual({ status: 'completed', digest: summary.digest });
+    const phases = db
+      .prepare('SELECT DISTINCT phase FROM time_log WHERE run_id = ?')
+      .all(summary.runId)
+      .map((r) => (r as { phase: string }).phase);
     expect(phases).toEqual(expect.arrayContaining(['requirements', 'planning', 'code', 'code-review', 'acceptance-test']));
-    const size = one("SELECT SUM(added_modified) AS am, MIN(measured_by) AS by FROM size_log WHERE run_id = ?");
+    const size = one('SELECT SUM(added_modified) AS am, MIN(measured_by) AS by FROM size_log WHERE run_id = ?');
     expect(size).toEqual({ am: task.actualSize, by: 'git' });
     // Size measured from git equals the lines Alex's commits added.
     const numstat = execFileSync('git', ['log', '--author=Alex Dev', '--numstat', '--format='], { cwd: workspace, encoding: 'utf8' });
-    const added = numstat.trim().split('\n').filter(Boolean).reduce((s, l) => s + Number(l.split('\t')[0]), 0);
+    const added = numstat
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .reduce((s, l) => s + Number(l.split('\t')[0]), 0);
     expect(added).toBe(task.actualSize);
-    expect((one('SELECT COUNT(*) AS n FROM defect_log WHERE run_id = ?').n as number)).toBe(task.injected);
+    expect(one('SELECT COUNT(*) AS n FROM defect_log WHERE run_id = ?').n as number).toBe(task.injected);
     const estimate = one('SELECT size_method, projected_size, actual_size, history_n FROM estimates WHERE run_id = ?');
     expect(estimate).toMatchObject({ size_method: task.sizeMethod, actual_size: task.actualSize, history_n: 10 });
     const steps = one('SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM step_results WHERE run_id = ?');

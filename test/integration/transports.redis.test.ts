@@ -18,8 +18,12 @@ import { REDIS_URL, REPO, TempRun } from '../support/temp-run.ts';
  * are not among them.
  */
 const SCENARIOS = [
-  ...readdirSync(join(REPO, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => join('scenarios', f)),
-  ...readdirSync(join(REPO, 'scenarios/regression')).filter((f) => f.endsWith('.yaml')).map((f) => join('scenarios/regression', f)),
+  ...readdirSync(join(REPO, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join('scenarios', f)),
+  ...readdirSync(join(REPO, 'scenarios/regression'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join('scenarios/regression', f)),
 ]
   .filter((f) => !hasCommandAgent(loadScenarioFile(join(REPO, f)).scenario))
   .sort();

@@ -42,7 +42,7 @@ function hostLog(repo: string, home: string): { ok: boolean; out: string } {
 }
 
 describe.runIf(root)('docker runtime workspace ownership (as root)', () => {
-  it('hands only the run\'s own folder to the container user and gives it back at the end; earlier runs keep their owner', () => {
+  it("hands only the run's own folder to the container user and gives it back at the end; earlier runs keep their owner", () => {
     temp = new TempRun();
     chmodSync(temp.dir, 0o711);
     const home = join(temp.dir, 'home-root');

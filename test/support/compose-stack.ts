@@ -87,9 +87,18 @@ export class ComposeStack {
   async leftovers(): Promise<string[]> {
     const label = `label=com.docker.compose.project=${this.project}`;
     const out: string[] = [];
-    for (const kind of [['ps', '-a'], ['volume', 'ls'], ['network', 'ls']]) {
+    for (const kind of [
+      ['ps', '-a'],
+      ['volume', 'ls'],
+      ['network', 'ls'],
+    ]) {
       const { stdout } = await run('docker', [...kind, '-q', '--filter', label]);
-      out.push(...stdout.split('\n').filter(Boolean).map((id) => `${kind[0]} ${id}`));
+      out.push(
+        ...stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((id) => `${kind[0]} ${id}`),
+      );
     }
     return out;
   }

@@ -69,7 +69,13 @@ export function runWithSteps(dbPath: string, steps: number): string | undefined 
 }
 
 export function stepKeys(dbPath: string, runId: string): string[] {
-  return readDb(dbPath, (db) => (db.prepare('SELECT task_id, step, round FROM step_results WHERE run_id = ?').all(runId) as Array<{ task_id: string; step: string; round: number }>).map((r) => `${r.task_id}/${r.step}/${r.round}`)) ?? [];
+  return (
+    readDb(dbPath, (db) =>
+      (db.prepare('SELECT task_id, step, round FROM step_results WHERE run_id = ?').all(runId) as Array<{ task_id: string; step: string; round: number }>).map(
+        (r) => `${r.task_id}/${r.step}/${r.round}`,
+      ),
+    ) ?? []
+  );
 }
 
 export interface Spawned {

@@ -25,7 +25,13 @@ export class WorkQueue {
 
   /** Adds jobs; a job id already in the queue is not added twice. */
   async addAll(jobs: ReadonlyArray<{ jobId: string; data: unknown }>, attempts: number): Promise<void> {
-    await this.queue.addBulk(jobs.map((j) => ({ name: 'run', data: j.data, opts: { jobId: j.jobId, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } } })));
+    await this.queue.addBulk(
+      jobs.map((j) => ({
+        name: 'run',
+        data: j.data,
+        opts: { jobId: j.jobId, attempts, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
+      })),
+    );
   }
 
   /** The return value of a job that already completed (its event may have passed before we listened). */
