@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERSONA_IDENTITIES, WORKER_PERSONAS, type AnyPersona } from '../../src/personas.ts';
 import { RedisClient } from '../../src/queue/bullmq-driver.ts';
+import { HEARTBEAT_INTERVAL_MS } from '../../src/queue/listener-registry.ts';
 import { COMPOSE_QUEUE_PREFIX } from '../../src/runtime/compose-secrets.ts';
 import { ensureImage } from '../../src/runtime/docker-image-builder.ts';
 import { DEFAULT_IMAGE } from '../../src/runtime/docker-listener-spec.ts';
@@ -132,14 +133,23 @@ describe.skipIf(!compose)('compose.yml: the standing persona containers as a run
   it("the admin API of the stack lists the runs from the shared database; its health shows each listener's last step", async () => {
     const runs = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/runs`)).json()) as { runs: Array<{ run_id: string; status: string }> };
     for (const run of composeRuns) expect(runs.runs.find((r) => r.run_id === run.runId)?.status).toBe('completed');
-    const health = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/health`)).json()) as {
+    type Health = {
       ok: boolean;
       checks: Array<{ group: string; name: string; detail: string; data?: { beats?: Array<{ id: string; beatAgeMs: number; lastStep: { runId: string } | null }> } }>;
     };
+    const beatOf = (h: Health, persona: string) => h.checks.find((c) => c.name === `listener ${persona}`)?.data?.beats?.[0];
+    // A listener's last step travels with its heartbeat, sent every HEARTBEAT_INTERVAL_MS: two runs can finish
+    // (they take under a second on a quiet machine) before a listener's next beat. So: within a few beats.
+    const deadline = Date.now() + 5 * HEARTBEAT_INTERVAL_MS;
+    let health: Health;
+    for (;;) {
+      health = (await (await fetch(`http://127.0.0.1:${stack.adminPort}/api/health`)).json()) as Health;
+      if (WORKER_PERSONAS.every((p) => beatOf(health, p)?.lastStep) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(health.ok).toBe(true);
     for (const persona of WORKER_PERSONAS) {
-      const check = health.checks.find((c) => c.name === `listener ${persona}`);
-      const beat = check?.data?.beats?.[0];
+      const beat = beatOf(health, persona);
       expect(beat?.id).toBe(PERSONA_IDENTITIES[persona].container);
       expect(beat?.beatAgeMs).toBeLessThan(5000);
       const restarts = (await execp('docker', ['inspect', '--format', '{{.RestartCount}} {{.State.StartedAt}}', stack.container(`asp-${persona}`)])).stdout.trim();
