@@ -1,12 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SIMULATED_ACTOR } from '../agents/agent-team.ts';
 import { AspError } from '../errors.ts';
-import { STEP_PERSONA, STEP_PHASE } from '../workflow/task-types.ts';
-import type { Defect, TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
+import type { TaskOutcome, TaskSubject } from '../workflow/task-types.ts';
 import { unwritableDatabaseFile } from './database-files.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts';
+import { insertStepRows, updateOutcomeRows } from './psp-rows.ts';
 import { envInt, isBusy, lockedError, sleepSync, writeError } from './sqlite-write-faults.ts';
 import type { ExperimentRecord, ExperimentRunRecord, MigrationReport, RunLeaseRow, RunRecord, StepRecord, StoredRun, StoredStep, TaskRow, TelemetryStore } from './telemetry-store.ts';
 
@@ -133,134 +132,11 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   recordStep(record: StepRecord): boolean {
-    return this.write(() => {
-      const { result, meta } = record;
-      const step = result.step;
-      return this.atomically(() => {
-        const inserted = this.stmt(
-          `INSERT OR IGNORE INTO step_results (run_id, task_id, step, round, persona, job_id, listener_id, user_id, attempts, minutes,
-               queue_wait_ms, processing_ms, latency_ms, tokens_in, tokens_out, cost_usd, commit_sha, result_json, recorded_at, actor)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          record.runId,
-          record.taskId,
-          step,
-          record.round,
-          meta.persona,
-          record.jobId,
-          meta.listenerId,
-          meta.userId,
-          meta.attemptsMade + 1,
-          result.minutes,
-          Math.max(0, meta.startedAt - meta.enqueuedAt),
-          Math.max(0, meta.finishedAt - meta.startedAt),
-          Math.max(0, record.receivedAt - meta.enqueuedAt),
-          result.cost.tokensIn,
-          result.cost.tokensOut,
-          result.cost.usd,
-          result.commit ?? null,
-          JSON.stringify(result),
-          new Date(record.receivedAt).toISOString(),
-          result.actor ?? SIMULATED_ACTOR,
-        );
-        if (inserted.changes === 0) return false;
-        this.stmt('INSERT INTO time_log (run_id, task_id, phase, step, round, persona, minutes) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-          record.runId,
-          record.taskId,
-          STEP_PHASE[step],
-          step,
-          record.round,
-          STEP_PERSONA[step],
-          result.minutes,
-        );
-        if (result.step === 'implement' || result.step === 'fix') {
-          const s = result.size;
-          this.stmt('INSERT INTO size_log (run_id, task_id, step, round, added, modified, deleted, added_modified, measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-            record.runId,
-            record.taskId,
-            step,
-            record.round,
-            s.added,
-            s.modified,
-            s.deleted,
-            s.addedModified,
-            s.measuredBy,
-          );
-          this.recordDefects(record, result.injected);
-        }
-        // A command agent's findings: defects nobody injected in the model, known from the moment they were found.
-        if ((result.step === 'review' || result.step === 'accept') && result.reported) this.recordDefects(record, result.reported);
-        if (result.step === 'estimate') {
-          const e = result.estimate;
-          const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
-          this.stmt(
-            `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
-                 size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
-                 time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(
-            record.runId,
-            record.taskId,
-            e.proxySize,
-            e.size.method,
-            e.size.projected,
-            e.size.beta0,
-            e.size.beta1,
-            e.size.r2,
-            iv(e.size, 70)?.lpi ?? null,
-            iv(e.size, 70)?.upi ?? null,
-            iv(e.size, 90)?.lpi ?? null,
-            iv(e.size, 90)?.upi ?? null,
-            e.time.method,
-            e.time.projected,
-            e.time.beta0,
-            e.time.beta1,
-            e.time.r2,
-            iv(e.time, 70)?.lpi ?? null,
-            iv(e.time, 70)?.upi ?? null,
-            iv(e.time, 90)?.lpi ?? null,
-            iv(e.time, 90)?.upi ?? null,
-            e.size.n,
-            JSON.stringify(e),
-          );
-        }
-        return true;
-      });
-    });
-  }
-
-  private recordDefects(record: StepRecord, defects: readonly Defect[]): void {
-    const insert = this.stmt('INSERT OR IGNORE INTO defect_log (run_id, task_id, defect_id, type, type_code, severity, phase_injected, fix_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const d of defects) insert.run(record.runId, record.taskId, d.id, d.type, d.typeCode, d.severity, d.phaseInjected, d.fixMinutes);
+    return this.write(() => this.atomically(() => insertStepRows(this.prepare, record)));
   }
 
   recordTaskOutcome(runId: string, outcome: TaskOutcome, sim: { startMin: number; endMin: number } | null): void {
-    this.write(() => {
-      this.atomically(() => {
-        this.stmt(
-          `UPDATE tasks SET state = ?, fail_reason = ?, fail_message = ?, review_rounds = ?, actual_size = ?, actual_minutes = ?, total_minutes = ?,
-               sim_start_min = ?, sim_end_min = ?, outcome_json = ? WHERE run_id = ? AND task_id = ?`,
-        ).run(
-          outcome.state,
-          outcome.failure?.reason ?? null,
-          outcome.failure?.message ?? null,
-          outcome.reviewRounds,
-          outcome.actualSize,
-          outcome.actualMinutes,
-          outcome.totalMinutes,
-          sim?.startMin ?? null,
-          sim?.endMin ?? null,
-          JSON.stringify(outcome),
-          runId,
-          outcome.taskId,
-        );
-        const removed = this.stmt('UPDATE defect_log SET phase_removed = ?, found_by = ? WHERE run_id = ? AND defect_id = ?');
-        for (const d of outcome.removed) removed.run(d.phaseRemoved, d.foundBy, runId, d.id);
-        const escaped = this.stmt('UPDATE defect_log SET escaped = 1 WHERE run_id = ? AND defect_id = ?');
-        for (const d of outcome.escaped) escaped.run(runId, d.id);
-        this.stmt('UPDATE estimates SET actual_size = ?, actual_minutes = ? WHERE run_id = ? AND task_id = ?').run(outcome.actualSize, outcome.actualMinutes, runId, outcome.taskId);
-      });
-    });
+    this.write(() => this.atomically(() => updateOutcomeRows(this.prepare, runId, outcome, sim)));
   }
 
   createExperiment(e: ExperimentRecord): void {
@@ -440,6 +316,8 @@ export class SqliteTelemetryStore implements TelemetryStore {
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
     return this.stmt(sql).all(...params) as T[];
   }
+
+  private readonly prepare = (sql: string): Database.Statement => this.stmt(sql);
 
   /** Prepared statements, compiled once per SQL text (the hot path prepares the same few). */
   private stmt(sql: string): Database.Statement {
