@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { liveListeners } from '../../src/queue/listener-registry.ts';
 import { queueJobCounts } from '../../src/queue/bullmq-driver.ts';
 import { startPrivateRedis } from '../../src/runtime/private-redis.ts';
 import { simulate } from '../../src/runner/simulate.ts';
-import { pacedScenario, referenceRun, until, type Reference } from '../support/fault-helpers.ts';
+import { pacedScenario, processesWith, referenceRun, until, type Reference } from '../support/fault-helpers.ts';
 import { ASP, lastJson, REDIS_URL, REPO, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
@@ -25,20 +25,6 @@ beforeAll(async () => {
 });
 const FAULT_TEST_MS = 300_000;
 const scenarioText = pacedScenario;
-
-/** Pids of the listener processes of a run (their environment names the run). */
-function listenerPids(runId: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const env = readFileSync(`/proc/${d}/environ`, 'utf8');
-        return env.includes(`ASP_RUN_ID=${runId}\0`) ? [Number(d)] : [];
-      } catch {
-        return [];
-      }
-    });
-}
 
 /** Step results stored so far (0 while the database does not exist yet). */
 function storedStepCount(dbPath: string): number {
@@ -196,7 +182,7 @@ describe('faults', () => {
         console.log(`Redis outage: run stopped ${((Date.now() - t0) / 1000).toFixed(1)} s after Redis went away`);
 
         // The stopped run's listeners are gone before the run is resumed.
-        await until(() => (listenerPids(runId).length === 0 ? true : undefined), 30_000, "the stopped run's listeners to exit");
+        await until(() => (processesWith('environ', `ASP_RUN_ID=${runId}\0`).length === 0 ? true : undefined), 30_000, "the stopped run's listeners to exit");
         redis = await startPrivateRedis(port);
         const resumed = await runCli(['simulate', '--resume', runId, '--json', '--db', temp.dbPath, '--runs-dir', temp.runsDir, '--workspaces', temp.workspacesDir], { REDIS_URL: redis.url });
         expect(resumed.code).toBe(0);

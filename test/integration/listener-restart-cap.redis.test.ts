@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pacedScenario, readDb, runWithSteps, spawnAsp, stepKeys, until, referenceRun, resumeToReference, type Reference } from '../support/fault-helpers.ts';
+import { pacedScenario, processesWith, readDb, runWithSteps, spawnAsp, stepKeys, until, referenceRun, resumeToReference, type Reference } from '../support/fault-helpers.ts';
 import { TempRun } from '../support/temp-run.ts';
 
 /**
@@ -18,20 +18,6 @@ beforeAll(async () => {
   ref = await referenceRun();
 });
 
-/** The pid of a run's listener process, found by its environment. */
-function listenerPid(runId: string, listenerId: string): number | undefined {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const env = readFileSync(`/proc/${d}/environ`, 'utf8');
-      if (env.includes(`ASP_RUN_ID=${runId}\0`) && env.includes(`ASP_LISTENER_ID=${listenerId}\0`)) return Number(d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
 describe('listener restart cap', () => {
   it('alex killed six times: the run stops with exit 3 naming alex and the last exit, no task stored as failed; --resume finishes it', async () => {
     temp = new TempRun();
@@ -43,7 +29,7 @@ describe('listener restart cap', () => {
     for (let kill = 1; kill <= 6; kill++) {
       const pid = await until(
         () => {
-          const p = listenerPid(runId, 'alex-1');
+          const p = processesWith('environ', `ASP_RUN_ID=${runId}\0`, 'ASP_LISTENER_ID=alex-1\0')[0];
           return p !== undefined && p !== last ? p : undefined;
         },
         30_000,

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pacedScenario, readDb, referenceRun, runWithSteps, until } from '../support/fault-helpers.ts';
+import { pacedScenario, processesWith, readDb, referenceRun, runWithSteps, until } from '../support/fault-helpers.ts';
 import { lastJson, REDIS_URL, REPO, runCli, TempRun } from '../support/temp-run.ts';
 
 /**
@@ -18,19 +18,6 @@ let refDigest: string;
 beforeAll(async () => {
   refDigest = (await referenceRun()).digest;
 });
-
-/** Pids of processes whose command line or environment mentions `needle` (the test's temp folder). */
-function processesWith(needle: string, where: 'cmdline' | 'environ'): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        return readFileSync(`/proc/${d}/${where}`, 'utf8').includes(needle) ? [Number(d)] : [];
-      } catch {
-        return [];
-      }
-    });
-}
 
 const alive = (pid: number) => {
   try {
@@ -49,17 +36,17 @@ describe('SIGTERM to npm run simulate', () => {
     const npm = spawn('npm', ['run', 'simulate', '--', file, ...temp.cliArgs()], { cwd: REPO, env: { ...process.env, REDIS_URL }, stdio: 'ignore' });
     const npmExit = new Promise<number | null>((r) => npm.on('exit', (code, signal) => r(code ?? (signal ? 128 + 15 : null))));
     const runId = await until(() => runWithSteps(temp.dbPath, 3), 90_000, 'three stored steps');
-    const asp = processesWith(`simulate\0${file}`, 'cmdline').filter((pid) => pid !== npm.pid);
+    const asp = processesWith('cmdline', `simulate\0${file}`).filter((pid) => pid !== npm.pid);
     expect(asp).toHaveLength(1);
     const aspPid = asp[0]!;
-    expect(processesWith(`ASP_RUN_ID=${runId}\0`, 'environ').length).toBeGreaterThan(0);
+    expect(processesWith('environ', `ASP_RUN_ID=${runId}\0`).length).toBeGreaterThan(0);
 
     npm.kill('SIGTERM');
     expect(await npmExit).toBe(143);
     // asp drains (finishes in-flight steps, removes listeners and queues) and exits; it does not run on to the end.
     await until(() => (alive(aspPid) ? undefined : true), 60_000, `asp (pid ${aspPid}) to exit after npm was terminated`);
     expect(readDb(temp.dbPath, (db) => db.prepare('SELECT status FROM runs WHERE run_id = ?').get(runId))).toEqual({ status: 'interrupted' });
-    await until(() => (processesWith(`ASP_RUN_ID=${runId}\0`, 'environ').length === 0 ? true : undefined), 20_000, 'its listeners to exit');
+    await until(() => (processesWith('environ', `ASP_RUN_ID=${runId}\0`).length === 0 ? true : undefined), 20_000, 'its listeners to exit');
     const log = readFileSync(join(temp.runsDir, runId, 'run.log'), 'utf8');
     expect(log).toMatch(/"status":"interrupted"/);
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -16,6 +16,23 @@ cycles:
   - generate: { count: 2, idPrefix: a, proxySize: { median: 120 } }
   - generate: { count: 2, idPrefix: b, proxySize: { median: 120 } }
 `;
+
+/**
+ * Pids of the processes whose /proc/<pid>/<where> holds every one of `needles`
+ * (a run's listeners carry `ASP_RUN_ID=<runId>\0` in their environment).
+ */
+export function processesWith(where: 'cmdline' | 'environ', ...needles: string[]): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const text = readFileSync(`/proc/${d}/${where}`, 'utf8');
+        return needles.every((n) => text.includes(n)) ? [Number(d)] : [];
+      } catch {
+        return []; // gone meanwhile, or not ours to read
+      }
+    });
+}
 
 /** The undisturbed run of the paced scenario (no pacing): what every faulty run must end with. */
 export interface Reference {
