@@ -1,4 +1,3 @@
-import { createActor, toPromise } from 'xstate';
 import { AspError, errorMessage, ExitCode } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { relativeSizeTables, type RelativeSizeTable } from '../probe/index.ts';
@@ -7,12 +6,12 @@ import type { Scenario } from '../scenario/scenario-schema.ts';
 import { planCycles, type PlannedCycle, type PlannedTask } from '../scenario/task-plan.ts';
 import { taskMachine } from '../workflow/task-machine.ts';
 import type { StepRequest, TaskOutcome } from '../workflow/task-types.ts';
-import { watchMachine } from './machine-watch.ts';
 import { OutcomeDigest } from './outcome-digest.ts';
 import { ProbeHistory, TAIL_TASKS } from './probe-history.ts';
 import { combineObservers, type RunEvents, type RunObserver } from './run-observer.ts';
 import { scheduleCycle } from './sim-calendar.ts';
-import { stepActors } from './step-actors.ts';
+import { stepRunner } from './step-runner.ts';
+import { TaskDriver, type RunStep } from './task-driver.ts';
 import type { StepTransport } from './step-transport.ts';
 import { runPool } from './task-pool.ts';
 import { subjectOf } from './task-subject.ts';
@@ -111,8 +110,9 @@ export function isRunFault(err: unknown): boolean {
 /** Plans, runs and reports the cycles of one run. */
 class CycleDriver {
   private readonly history: ProbeHistory;
-  private readonly machine: typeof taskMachine;
-  /** Some observer wants the machines' events (the recorder, the replayer): only then are machines inspected. */
+  private readonly driver = new TaskDriver(taskMachine);
+  private readonly runStep: RunStep;
+  /** Some observer wants the machines' events (the recorder, the replayer): only then are they reported. */
   private readonly watched: boolean;
   private clock = 0;
   private planOffset = 0;
@@ -128,11 +128,12 @@ class CycleDriver {
     const { runId, scenario, transport, resume } = options;
     this.history = new ProbeHistory(scenario);
     this.watched = (options.observers ?? []).some((o) => typeof o.machineEvent === 'function');
-    const actors = stepActors({
+    this.runStep = stepRunner({
       runId,
       scenario,
       workspaceMode: scenario.workspace,
       transport,
+      signal,
       ...(resume ? { lookup: (request: StepRequest) => resume.step(request) } : {}),
       onDispatch: (request, jobId, job) => events.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => events.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, round: request.round, envelope }),
@@ -152,7 +153,6 @@ class CycleDriver {
         );
       },
     });
-    this.machine = taskMachine.provide({ actors });
   }
 
   async runAll(cycles: readonly PlannedCycle[]): Promise<void> {
@@ -204,11 +204,8 @@ class CycleDriver {
     events.taskStarted(task);
     progress.inFlight++;
     try {
-      const actor = createActor(this.machine, { input: { task, maxReviewRounds: options.scenario.workflow.maxReviewRounds, history } });
-      actor.subscribe({ error: () => undefined });
-      if (this.watched) watchMachine(actor, (w) => events.machineEvent({ taskId: task.id, ...w }));
-      actor.start();
-      const outcome = await toPromise(actor);
+      const input = { task, maxReviewRounds: options.scenario.workflow.maxReviewRounds, history };
+      const outcome = await this.driver.run(input, this.runStep, this.watched ? (w) => events.machineEvent({ taskId: task.id, ...w }) : undefined);
       // A step that failed while the run was stopping (interrupted, or stopped by an infrastructure
       // fault) is not the team's outcome: nothing is reported and a resume runs the task on.
       const interrupted = this.signal.aborted && outcome.failure?.reason === 'step-failed';

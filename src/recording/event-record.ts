@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { WatchedEvent } from '../engine/machine-watch.ts';
+import type { WatchedEvent } from '../engine/task-driver.ts';
 import { canonicalJson } from '../engine/outcome-digest.ts';
 
 /**

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { StepQueue } from '../../src/queue/bullmq-driver.ts';
 import { liveListeners } from '../../src/queue/listener-registry.ts';
 import { PersonaListener } from '../../src/queue/persona-listener.ts';
-import { buildStepJob } from '../../src/engine/step-actors.ts';
+import { buildStepJob } from '../../src/engine/step-job.ts';
 import { parseScenario } from '../../src/scenario/scenario-loader.ts';
 import { FIXTURE_AGENT } from '../support/agent-scenario.ts';
 import { REDIS_URL } from '../support/temp-run.ts';

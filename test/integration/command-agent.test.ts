@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandAgent } from '../../src/agents/command-agent.ts';
 import { createRandom } from '../../src/prng.ts';
-import { buildStepJob } from '../../src/engine/step-actors.ts';
+import { buildStepJob } from '../../src/engine/step-job.ts';
 import { parseScenario } from '../../src/scenario/scenario-loader.ts';
 import type { StepRequest } from '../../src/workflow/task-types.ts';
 import { GitWorkspace } from '../../src/workspace/git-workspace.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StepQueue } from '../../src/queue/bullmq-driver.ts';
 import { stepJobId } from '../../src/queue/job-schema.ts';
-import { buildStepJob } from '../../src/engine/step-actors.ts';
+import { buildStepJob } from '../../src/engine/step-job.ts';
 import { parseScenario } from '../../src/scenario/scenario-loader.ts';
 import { REDIS_URL, runCli, startCli, TempRun, type RunningCli } from '../support/temp-run.ts';
 

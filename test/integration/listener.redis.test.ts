@@ -6,7 +6,7 @@ import { stepJobId } from '../../src/queue/job-schema.ts';
 import { BATCH_JOB_NAME, BatchResultSchema, batchJobId } from '../../src/queue/step-batch.ts';
 import { PersonaListener } from '../../src/queue/persona-listener.ts';
 import { liveListeners } from '../../src/queue/listener-registry.ts';
-import { buildStepJob } from '../../src/engine/step-actors.ts';
+import { buildStepJob } from '../../src/engine/step-job.ts';
 import { parseScenario } from '../../src/scenario/scenario-loader.ts';
 import { REDIS_URL } from '../support/temp-run.ts';
 
