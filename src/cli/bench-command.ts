@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { renderTable } from '../report/text-table.ts';
 import { serveBareWorker } from '../runner/bare-chain.ts';
 import { isWorkerPersona } from '../personas.ts';
-import { ROUND_TRIP_STEPS, serveRoundTripWorker } from '../runner/round-trip-baseline.ts';
+import { serveRoundTripWorker } from '../runner/round-trip-baseline.ts';
 import { BENCH_GOAL, DEFAULT_SETTINGS, runMemoryBench, runThroughputBench, type BenchSetting, type ThroughputBenchResult } from '../runner/throughput-bench.ts';
 import { LOAD_DEFAULTS } from '../runner/load-test.ts';
 import { usageError, type CommandIo } from './command-io.ts';
@@ -12,8 +12,10 @@ const HELP = `usage: asp bench [--tasks 2000] [--settings 64/32,256/64] [--memor
 Throughput: at each setting (tasks in flight / worker concurrency), in one run
 on the same Redis:
   baseline   the floor: the engine's round trip and nothing else. A runner keeps
-             the tasks in flight, each task ${ROUND_TRIP_STEPS.length} sequential steps on the
-             jordan/alex/sarah queues, each queue's worker in its own child
+             the tasks in flight, each task the same sequential steps on the
+             jordan/alex/sarah queues as the engine's task (taken from a run of
+             the same workload in this process; reworked tasks have more
+             steps), each queue's worker in its own child
              process answering at once, completions read through QueueEvents
              (no validation, no machine, no database)
   engine     the engine's load test (asp load, lean, workspace none, 1 listener

@@ -92,8 +92,8 @@ export interface LoadReport {
  * listeners, with an observer collecting latency and throughput, and a
  * sampler collecting queue depth and memory every `sampleMs`.
  */
-export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport> {
-  const now = options.now ?? Date.now;
+/** The scenario a load test runs, and its settings: the same for `asp load` and the bench's baseline workload. */
+export function loadTestScenario(options: LoadTestOptions) {
   const open = options.arrivalRate !== undefined;
   const concurrency = options.concurrency ?? (open ? LOAD_DEFAULTS.arrivalCap : LOAD_DEFAULTS.concurrency);
   const cfg = {
@@ -111,6 +111,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.template ? { template: options.template } : {}),
   });
+  return { open, concurrency, cfg, loaded };
+}
+
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport> {
+  const now = options.now ?? Date.now;
+  const { open, concurrency, cfg, loaded } = loadTestScenario(options);
   const lean = options.lean ?? true;
   const runId = options.layout?.runId ?? newRunId();
   const prefix = `asp-${runId}`;

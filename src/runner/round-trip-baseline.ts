@@ -6,9 +6,10 @@ import { startBenchChild, untilStopped, type BenchChild } from './bench-child.ts
 /**
  * The floor `asp bench` measures the engine against: the engine's own
  * round-trip pattern with nothing else in it. A runner keeps `inFlight` tasks
- * going; each task is `ROUND_TRIP_STEPS` sequential steps on the persona
- * queues (the next step is added when the previous one's completion arrives
- * through QueueEvents); each queue's worker runs in its own child process and
+ * going; each task is a sequence of steps on the persona queues (the next
+ * step is added when the previous one's completion arrives through
+ * QueueEvents): the same steps as the engine's task (`sequences`, from
+ * bench-workload.ts), or `ROUND_TRIP_STEPS`; each queue's worker runs in its own child process and
  * answers at once. No validation, no machine, no database, no recording.
  * The queues, job options and event streams are the engine's (StepQueue,
  * StepConsumer), and each event stream is read from its start on the fresh
@@ -21,12 +22,15 @@ export interface RoundTripOptions {
   tasks: number;
   inFlight: number;
   workerConcurrency: number;
+  /** Task i's steps, as the personas whose queues they go to (one per task); default ROUND_TRIP_STEPS for every task. */
+  sequences?: readonly (readonly PersonaName[])[];
   timeoutMs?: number;
 }
 
 export interface RoundTripResult {
   tasks: number;
   jobs: number;
+  /** Average over the tasks. */
   stepsPerTask: number;
   ms: number;
   tasksPerS: number;
@@ -47,12 +51,14 @@ export async function runRoundTripBaseline(options: RoundTripOptions): Promise<R
         ),
       );
     }
-    const steps = ROUND_TRIP_STEPS.length;
+    const { sequences } = options;
+    if (sequences && sequences.length !== options.tasks) throw new Error(`round-trip baseline: ${sequences.length} step sequences for ${options.tasks} tasks`);
+    const stepsOf = (task: number): readonly PersonaName[] => sequences?.[task] ?? ROUND_TRIP_STEPS;
     let started = 0;
     let done = 0;
     let fail: (err: Error) => void = () => undefined;
     const add = (task: number, step: number) => {
-      const persona = ROUND_TRIP_STEPS[step]!;
+      const persona = stepsOf(task)[step]!;
       queues
         .get(persona)!
         .add({ task, step }, { jobId: `t${task}-s${step}`, attempts: 1, backoffMs: 1000 })
@@ -66,7 +72,7 @@ export async function runRoundTripBaseline(options: RoundTripOptions): Promise<R
         if (!m) return;
         const task = Number(m[1]);
         const step = Number(m[2]) + 1;
-        if (step < steps) return add(task, step);
+        if (step < stepsOf(task).length) return add(task, step);
         done++;
         if (done >= options.tasks) resolve(Date.now());
         else if (started < options.tasks) add(started++, 0);
@@ -83,8 +89,9 @@ export async function runRoundTripBaseline(options: RoundTripOptions): Promise<R
     while (started < Math.min(options.inFlight, options.tasks)) add(started++, 0);
     const endedAt = await finished;
     const ms = Math.max(1, endedAt - startedAt);
-    const jobs = options.tasks * steps;
-    return { tasks: options.tasks, jobs, stepsPerTask: steps, ms, tasksPerS: (options.tasks * 1000) / ms, jobsPerS: (jobs * 1000) / ms };
+    let jobs = 0;
+    for (let task = 0; task < options.tasks; task++) jobs += stepsOf(task).length;
+    return { tasks: options.tasks, jobs, stepsPerTask: jobs / options.tasks, ms, tasksPerS: (options.tasks * 1000) / ms, jobsPerS: (jobs * 1000) / ms };
   } finally {
     clearTimeout(timer);
     await Promise.allSettled([...queues.values()].map((q) => q.close()));

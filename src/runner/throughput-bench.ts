@@ -7,12 +7,14 @@ import { acquireRedis } from '../runtime/private-redis.ts';
 import { runBareChain, type BareChainResult } from './bare-chain.ts';
 import { runRoundTripBaseline, type RoundTripResult } from './round-trip-baseline.ts';
 import { runLoadTest, type LoadReport } from './load-test.ts';
+import { workloadSteps } from './bench-workload.ts';
 import { percentileOf } from '../thresholds/percentile.ts';
 
 /**
  * `asp bench`: at each setting (tasks in flight / worker concurrency), in one
  * run on the same Redis, the round-trip baseline (round-trip-baseline.ts: the
- * engine's pattern with nothing else, the floor), the engine's load test
+ * engine's pattern with nothing else, the floor; each task the same steps as
+ * the engine's, see bench-workload.ts), the engine's load test
  * (asp load, lean, workspace none, 1 listener per persona) and, as a second
  * reference, the bare forward chain; and the memory benchmark (peak runner RSS
  * of lean load runs of growing size, each in a fresh process). Telemetry goes
@@ -92,17 +94,16 @@ export async function runThroughputBench(options: ThroughputBenchOptions): Promi
     for (const setting of options.settings) {
       const runs: SettingRun[] = [];
       const label = `${setting.inFlight}/${setting.workerConcurrency}`;
+      const workload = { tasks: options.tasks, concurrency: setting.inFlight, listenerConcurrency: setting.workerConcurrency, listenersPerPersona: 1, workspace: 'none' as const };
+      // The baseline's tasks take the engine's tasks' steps (reworked tasks have more).
+      const sequences = await workloadSteps(workload);
       for (let r = 0; r < options.repeat; r++) {
         const of = `${label} run ${r + 1}/${options.repeat}`;
         options.onPhase?.(`${of}: round-trip baseline, ${options.tasks} tasks`);
-        const baseline = await runRoundTripBaseline({ redisUrl: redis.url, tasks: options.tasks, inFlight: setting.inFlight, workerConcurrency: setting.workerConcurrency });
+        const baseline = await runRoundTripBaseline({ redisUrl: redis.url, tasks: options.tasks, inFlight: setting.inFlight, workerConcurrency: setting.workerConcurrency, sequences });
         options.onPhase?.(`${of}: engine, ${options.tasks} tasks`);
         const report = await runLoadTest({
-          tasks: options.tasks,
-          concurrency: setting.inFlight,
-          listenerConcurrency: setting.workerConcurrency,
-          listenersPerPersona: 1,
-          workspace: 'none',
+          ...workload,
           redisUrl: redis.url,
           layout: { dbPath: join(dir, 'telemetry.db'), runsDir: join(dir, 'runs'), workspacesDir: join(dir, 'workspaces') },
         });

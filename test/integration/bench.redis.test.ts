@@ -3,6 +3,7 @@ import { main } from '../../src/cli/main.ts';
 import { RedisClient } from '../../src/queue/bullmq-driver.ts';
 import { ROUND_TRIP_STEPS, runRoundTripBaseline } from '../../src/runner/round-trip-baseline.ts';
 import type { ThroughputBenchResult } from '../../src/runner/throughput-bench.ts';
+import { workloadSteps } from '../../src/runner/bench-workload.ts';
 import { lastJson, REDIS_URL } from '../support/temp-run.ts';
 
 describe('asp bench against the round-trip baseline (real Redis, workers in child processes)', () => {
@@ -19,6 +20,22 @@ describe('asp bench against the round-trip baseline (real Redis, workers in chil
     }
   });
 
+  it('the baseline gives each task the steps the engine takes for it: reworked tasks have more', async () => {
+    const sequences = await workloadSteps({ tasks: 40, concurrency: 8, listenerConcurrency: 4, listenersPerPersona: 1, workspace: 'none' });
+    expect(sequences).toHaveLength(40);
+    for (const s of sequences) {
+      // define, estimate, implement, review, then (fix, review)*, accept
+      expect(s.slice(0, 4)).toEqual(['jordan', 'alex', 'alex', 'sarah']);
+      expect(s.at(-1)).toBe('jordan');
+    }
+    const lengths = new Set(sequences.map((s) => s.length));
+    expect(lengths.size).toBeGreaterThan(1);
+    const r = await runRoundTripBaseline({ redisUrl: REDIS_URL, tasks: 40, inFlight: 8, workerConcurrency: 4, sequences, timeoutMs: 120_000 });
+    const jobs = sequences.reduce((n, s) => n + s.length, 0);
+    expect(r).toMatchObject({ tasks: 40, jobs, stepsPerTask: jobs / 40 });
+    await expect(runRoundTripBaseline({ redisUrl: REDIS_URL, tasks: 41, inFlight: 8, workerConcurrency: 4, sequences })).rejects.toThrow(/40 step sequences for 41 tasks/);
+  });
+
   it('`asp bench --json` prints engine, baseline and the ratio for each setting', async () => {
     let stdout = '';
     const code = await main(['bench', '--tasks', '20', '--settings', '8/4,16/8', '--skip-chain', '--json', '--redis', REDIS_URL], { stdout: (t) => (stdout += t), stderr: () => undefined });
@@ -33,6 +50,8 @@ describe('asp bench against the round-trip baseline (real Redis, workers in chil
       expect(run.baseline.tasks).toBe(20);
       expect(run.engine.tasksPerS).toBeGreaterThan(0);
       expect(run.ratio).toBeCloseTo(run.engine.tasksPerS / run.baseline.tasksPerS, 6);
+      // Same round trips: the baseline's steps per task are the engine's.
+      expect(run.baseline.stepsPerTask).toBeCloseTo(run.engine.jobsPerTask, 6);
       expect(run.chain).toBeUndefined();
     }
     expect(result.goal.ratio).toBe(0.8);
