@@ -4,17 +4,12 @@ import type { PersonaAgent } from '../agents/persona-agent.ts';
 import { executeStep } from '../agents/step-execution.ts';
 import { AspError, isAspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
-import { z } from 'zod';
-import { HistoryPointSchema, StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
+import { checkedStepEnvelope } from '../queue/envelope-check.ts';
+import { checkedStepJob } from '../queue/job-check.ts';
+import { StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
 import { stepFailure } from '../queue/step-failure.ts';
 import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { INTERRUPTED, type StepTransport, type TransportContext } from './step-transport.ts';
-
-/** The estimate request's history, as StepRequestSchema has it. */
-const HistorySchema = z.array(HistoryPointSchema).max(100_000);
-type HistoryWire = z.infer<typeof HistorySchema>;
-/** The job's model member, as StepJobSchema has it. */
-const ModelSchema = StepJobSchema.shape.model;
 
 export interface InlineTransportOptions {
   /** Root of the task workspaces (workspace mode `git`). */
@@ -53,11 +48,13 @@ export class InlineTransport implements StepTransport {
       try {
         const result = await executeStep(agent, data, { workspaceRoot: this.options.workspaceRoot, attempt });
         const meta = { persona, listenerId: `${persona}-inline`, userId: `${persona}@example.com`, pid: process.pid, attemptsMade: attempt, enqueuedAt, startedAt, finishedAt: Date.now() };
-        // Through the wire schema, as results come off the queue. Not through JSON text: the schema
-        // copies every object it checks (nothing is shared with the agent), rejects what JSON would turn
-        // into something else (NaN, Infinity, undefined in a required place), and an optional member
-        // left undefined is dropped by every later serialisation (outcome digest, recording) as JSON does.
-        return StepEnvelopeSchema.parse({ result, meta }) as StepEnvelope;
+        // Through the wire schema (its hand-written check first, envelope-check.ts), as results come off the
+        // queue. Not through JSON text: both copy every object they check (nothing is shared with the agent),
+        // reject what JSON would turn into something else (NaN, Infinity, undefined in a required place),
+        // and an optional member left undefined is dropped (the check) or by every later serialisation
+        // (outcome digest, recording) as JSON does (the schema).
+        const envelope = { result, meta };
+        return checkedStepEnvelope(envelope) ?? (StepEnvelopeSchema.parse(envelope) as StepEnvelope);
       } catch (err) {
         // A malformed job is not retried (a listener fails it as unrecoverable).
         if (isAspError(err) && err.code === 'JOB_INVALID') throw new AspError('STEP_FAILED', `invalid job: ${err.message}`, { cause: err });
@@ -70,55 +67,17 @@ export class InlineTransport implements StepTransport {
   async close(): Promise<void> {}
 
   /**
-   * The job as a listener reads it: through JSON and the wire schema. Every
-   * estimate of a cycle carries the same PROBE history array (up to 200
-   * points): it goes through JSON and the schema once per cycle, the rest of
-   * the job every time. Any problem: the whole job is parsed, for the
+   * The job as a listener reads it: checked against the wire schema, and a
+   * copy (job-check.ts; the persona's model is parsed once and shared).
+   * What the check does not accept goes through JSON and the schema, for the
    * listener's exact message.
    */
   private parseJob(job: StepJob): StepJob {
-    const { request } = job;
-    const history = request.step === 'estimate' && request.history.length > 0 ? this.parsedHistory(request.history) : undefined;
-    const model = this.parsedModel(job.model);
-    if (model && (history || request.step !== 'estimate')) {
-      // The shared parts (the persona's model, the cycle's history) were parsed once: the rest of the job here, then they are put back.
-      const rest = { ...job, model: {}, request: history && request.step === 'estimate' ? { ...request, history: [] } : request };
-      // The schema copies what it checks: nothing of the parsed job is shared with the machine's request.
-      const parsed = StepJobSchema.safeParse(rest);
-      if (parsed.success) {
-        parsed.data.model = model;
-        if (history && parsed.data.request.step === 'estimate') parsed.data.request.history = history;
-        return parsed.data;
-      }
-    }
+    const checked = checkedStepJob(job);
+    if (checked) return checked;
     const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(job)));
     if (!parsed.success) throw new AspError('STEP_FAILED', `invalid job: ${describeIssues(parsed.error)}`);
     return parsed.data;
-  }
-
-  private readonly histories = new WeakMap<object, HistoryWire | null>();
-  private readonly models = new WeakMap<object, StepJob['model'] | null>();
-
-  /** The job's model as the wire schema parses it (null: it does not parse), once per object (buildStepJob shares one per persona). */
-  private parsedModel(model: StepJob['model']): StepJob['model'] | undefined {
-    let parsed = this.models.get(model);
-    if (parsed === undefined) {
-      const result = ModelSchema.safeParse(JSON.parse(JSON.stringify(model)));
-      parsed = result.success ? result.data : null;
-      this.models.set(model, parsed);
-    }
-    return parsed ?? undefined;
-  }
-
-  /** The history as the wire schema parses it (null: it does not parse), once per array. */
-  private parsedHistory(history: HistoryWire): HistoryWire | undefined {
-    let parsed = this.histories.get(history);
-    if (parsed === undefined) {
-      const result = HistorySchema.safeParse(JSON.parse(JSON.stringify(history)));
-      parsed = result.success ? result.data : null;
-      this.histories.set(history, parsed);
-    }
-    return parsed ?? undefined;
   }
 
   /** A command agent, as a listener runs it (the API key from ASP_API_KEY_FILE / ASP_API_KEY). */

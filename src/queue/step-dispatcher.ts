@@ -2,6 +2,7 @@ import { AspError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PersonaName } from '../personas.ts';
 import { StepQueue } from './bullmq-driver.ts';
+import { checkedStepEnvelope } from './envelope-check.ts';
 import { StepEnvelopeSchema, describeIssues, type StepEnvelope } from './job-schema.ts';
 import { BATCH_JOB_NAME, BatchResultSchema, batchJobId, type BatchJob } from './step-batch.ts';
 import { StepBatcher, type BatchItem } from './step-batcher.ts';
@@ -168,11 +169,16 @@ export class StepDispatcher {
   private complete(jobId: string, value: unknown): void {
     const p = this.pending.get(jobId);
     if (!p) return;
-    const parsed = StepEnvelopeSchema.safeParse(value);
-    if (!parsed.success) return this.malformed(jobId, describeIssues(parsed.error));
+    let envelope = checkedStepEnvelope(value);
+    if (!envelope) {
+      // What the hand-written check (envelope-check.ts) did not accept, the schema rejects with its message (or accepts).
+      const parsed = StepEnvelopeSchema.safeParse(value);
+      if (!parsed.success) return this.malformed(jobId, describeIssues(parsed.error));
+      envelope = parsed.data as StepEnvelope;
+    }
     this.pending.delete(jobId);
     clearTimeout(p.timer);
-    p.resolve(parsed.data as StepEnvelope);
+    p.resolve(envelope);
   }
 
   private malformed(jobId: string, issues: string): void {
