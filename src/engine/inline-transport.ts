@@ -4,12 +4,19 @@ import type { PersonaAgent } from '../agents/persona-agent.ts';
 import { executeStep } from '../agents/step-execution.ts';
 import { AspError, isAspError } from '../errors.ts';
 import type { PersonaName } from '../personas.ts';
+import { z } from 'zod';
 import { checkedStepEnvelope } from '../queue/envelope-check.ts';
 import { checkedStepJob } from '../queue/job-check.ts';
-import { StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
+import { HistoryPointSchema, StepEnvelopeSchema, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from '../queue/job-schema.ts';
 import { stepFailure } from '../queue/step-failure.ts';
 import { readSecretEnv } from '../runtime/persona-credentials.ts';
 import { INTERRUPTED, type StepTransport, type TransportContext } from './step-transport.ts';
+
+/** The estimate request's history, as StepRequestSchema has it. */
+const HistorySchema = z.array(HistoryPointSchema).max(100_000);
+type HistoryWire = z.infer<typeof HistorySchema>;
+/** The job's model member, as StepJobSchema has it. */
+const ModelSchema = StepJobSchema.shape.model;
 
 export interface InlineTransportOptions {
   /** Root of the task workspaces (workspace mode `git`). */
@@ -67,17 +74,55 @@ export class InlineTransport implements StepTransport {
   async close(): Promise<void> {}
 
   /**
-   * The job as a listener reads it: checked against the wire schema, and a
-   * copy (job-check.ts; the persona's model is parsed once and shared).
-   * What the check does not accept goes through JSON and the schema, for the
-   * listener's exact message.
+   * The job as a listener reads it: through JSON and the wire schema (its
+   * hand-written check first, job-check.ts). Every estimate of a cycle
+   * carries the same PROBE history array (up to 200 points): it goes through
+   * JSON and the schema once per cycle, the rest of the job every time. Any
+   * problem: the whole job is parsed, for the listener's exact message.
    */
   private parseJob(job: StepJob): StepJob {
-    const checked = checkedStepJob(job);
-    if (checked) return checked;
+    const { request } = job;
+    const history = request.step === 'estimate' && request.history.length > 0 ? this.parsedHistory(request.history) : undefined;
+    const model = this.parsedModel(job.model);
+    if (model && (history || request.step !== 'estimate')) {
+      // The shared parts (the persona's model, the cycle's history) were parsed once: the rest of the job here, then they are put back.
+      const rest = { ...job, model: {}, request: history && request.step === 'estimate' ? { ...request, history: [] } : request };
+      // The check (job-check.ts) and the schema copy what they check: nothing of the parsed job is shared with the machine's request.
+      const parsed = checkedStepJob(rest) ?? StepJobSchema.safeParse(rest).data;
+      if (parsed) {
+        parsed.model = model;
+        if (history && parsed.request.step === 'estimate') parsed.request.history = history;
+        return parsed;
+      }
+    }
     const parsed = StepJobSchema.safeParse(JSON.parse(JSON.stringify(job)));
     if (!parsed.success) throw new AspError('STEP_FAILED', `invalid job: ${describeIssues(parsed.error)}`);
     return parsed.data;
+  }
+
+  private readonly histories = new WeakMap<object, HistoryWire | null>();
+  private readonly models = new WeakMap<object, StepJob['model'] | null>();
+
+  /** The job's model as the wire schema parses it (null: it does not parse), once per object (buildStepJob shares one per persona). */
+  private parsedModel(model: StepJob['model']): StepJob['model'] | undefined {
+    let parsed = this.models.get(model);
+    if (parsed === undefined) {
+      const result = ModelSchema.safeParse(JSON.parse(JSON.stringify(model)));
+      parsed = result.success ? result.data : null;
+      this.models.set(model, parsed);
+    }
+    return parsed ?? undefined;
+  }
+
+  /** The history as the wire schema parses it (null: it does not parse), once per array. */
+  private parsedHistory(history: HistoryWire): HistoryWire | undefined {
+    let parsed = this.histories.get(history);
+    if (parsed === undefined) {
+      const result = HistorySchema.safeParse(JSON.parse(JSON.stringify(history)));
+      parsed = result.success ? result.data : null;
+      this.histories.set(history, parsed);
+    }
+    return parsed ?? undefined;
   }
 
   /** A command agent, as a listener runs it (the API key from ASP_API_KEY_FILE / ASP_API_KEY). */
