@@ -40,11 +40,16 @@ export class InlineTransport implements StepTransport {
 
   constructor(private readonly options: InlineTransportOptions) {}
 
+  /** The run's stop signal. */
+  private signal: AbortSignal = new AbortController().signal;
+
   async start(ctx: TransportContext): Promise<void> {
+    this.signal = ctx.signal;
     this.attempts = Math.max(1, ctx.scenario.workflow.stepAttempts);
   }
 
-  async deliver(persona: PersonaName, _jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
+  async deliver(persona: PersonaName, _jobId: string, job: StepJob): Promise<StepEnvelope> {
+    const { signal } = this;
     const data = this.parseJob(job);
     const agent = data.agent ? this.commandAgentOf(persona) : this.agentOf(persona);
     const enqueuedAt = Date.now();

@@ -139,10 +139,11 @@ export class QueueTransport implements StepTransport {
     })();
   }
 
-  deliver(persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
+  deliver(persona: PersonaName, jobId: string, job: StepJob): Promise<StepEnvelope> {
     if (!this.dispatcher) throw new AspError('STEP_FAILED', 'the queue transport is not started');
     // A simulated step without a workspace may share a job with others of its persona (step-batch.ts).
-    return this.dispatcher.dispatch(persona, jobId, job, signal, !job.agent && job.workspace.mode === 'none');
+    // The dispatcher hands every step in flight back as interrupted when the run's signal aborts.
+    return this.dispatcher.dispatch(persona, jobId, job, !job.agent && job.workspace.mode === 'none');
   }
 
   close(): Promise<void> {

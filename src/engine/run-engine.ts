@@ -133,7 +133,6 @@ class CycleDriver {
       scenario,
       workspaceMode: scenario.workspace,
       transport,
-      signal,
       ...(resume ? { lookup: (request: StepRequest) => resume.step(request) } : {}),
       onDispatch: (request, jobId, job) => events.jobDispatched({ taskId: request.taskId, persona: job.persona, jobId, job }),
       onResult: (request, jobId, envelope) => events.resultReceived({ taskId: request.taskId, persona: envelope.meta.persona, jobId, round: request.round, envelope }),

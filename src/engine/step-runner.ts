@@ -12,8 +12,6 @@ import type { StepTransport } from './step-transport.ts';
 
 export interface StepRunnerContext extends StepJobContext {
   transport: Pick<StepTransport, 'deliver'>;
-  /** The run's stop signal, handed to the transport with every step. */
-  signal: AbortSignal;
   /** A result already stored for this step (a resumed run): returned without dispatching. */
   lookup?: (request: StepRequest, jobId: string) => StepEnvelope | undefined;
   /** Called with every job before it is sent. */
@@ -39,7 +37,7 @@ export function stepRunner(ctx: StepRunnerContext): RunStep {
       briefs?.request(input);
       const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
       if (!stored) ctx.onDispatch?.(input, jobId, job);
-      const envelope = stored ?? (await ctx.transport.deliver(persona, jobId, job, ctx.signal));
+      const envelope = stored ?? (await ctx.transport.deliver(persona, jobId, job));
       if (envelope.result.step !== input.step) {
         throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
       }

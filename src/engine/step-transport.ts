@@ -34,9 +34,9 @@ export interface StepTransport {
   /**
    * Delivers one step and returns its validated result envelope. Rejects with
    * the step's error (the task fails on it), or with `interrupted` when the
-   * run's signal aborts under it.
+   * run's signal (TransportContext.signal) aborts under it.
    */
-  deliver(persona: PersonaName, jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope>;
+  deliver(persona: PersonaName, jobId: string, job: StepJob): Promise<StepEnvelope>;
   /** Releases what start() took; bounded, safe to call twice. */
   close(): Promise<void>;
 }

@@ -98,8 +98,12 @@ export class StepDispatcher {
     return this.pending.size;
   }
 
-  /** `batchable`: the step may share a job with others of its persona (a simulated agent, no workspace). */
-  async dispatch(persona: PersonaName, jobId: string, data: unknown, signal?: AbortSignal, batchable = false): Promise<StepEnvelope> {
+  /**
+   * Sends one step and waits for its result. `batchable`: the step may share a
+   * job with others of its persona (a simulated agent, no workspace). Rejects
+   * with `interrupted` when the run's signal (options.signal) aborts.
+   */
+  async dispatch(persona: PersonaName, jobId: string, data: unknown, batchable = false): Promise<StepEnvelope> {
     if (!this.queues.has(persona)) throw new AspError('INTERNAL', `no queue for persona ${persona}`);
     if (this.pending.has(jobId)) throw new AspError('INTERNAL', `step ${jobId} is already in flight`);
     if (this.options.signal?.aborted) throw new AspError('STEP_FAILED', 'interrupted');
@@ -108,15 +112,9 @@ export class StepDispatcher {
       timer.unref();
       this.pending.set(jobId, { persona, resolve, reject, timer });
     });
-    const onAbort = () => this.fail(jobId, 'interrupted');
-    signal?.addEventListener('abort', onAbort, { once: true });
     if (batchable && this.batcher) this.batcher.push(persona, { id: jobId, data });
     else this.send(persona, [{ id: jobId, data }]);
-    try {
-      return await result;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    return result;
   }
 
   /** Enqueues the steps still waiting for a result: one alone as a step job, several as a batch job. */

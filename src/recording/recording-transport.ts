@@ -36,8 +36,8 @@ export class RecordingTransport implements StepTransport {
     this.runSignal = context.signal;
   }
 
-  async deliver(_persona: PersonaName, _jobId: string, job: StepJob, signal: AbortSignal): Promise<StepEnvelope> {
-    if (signal.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
+  async deliver(_persona: PersonaName, _jobId: string, job: StepJob): Promise<StepEnvelope> {
+    if (this.runSignal?.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
     const { taskId, step, round } = job.request;
     const key = stepKey(step, round);
     // A streamed recording reads on until it holds every line of the task.
@@ -52,7 +52,7 @@ export class RecordingTransport implements StepTransport {
       throw new TeamStepFailure(error.error.message);
     }
     const line = task?.results.get(key);
-    if (!line && this.onProgress) return this.stall(taskId, signal);
+    if (!line && this.onProgress) return this.stall(taskId);
     if (line) this.fed();
     if (!line) throw new TeamStepFailure(`replay: the recorded run has no result for task ${taskId} step ${step} round ${round}`);
     return { result: line.result, meta: line.meta } as StepEnvelope;
@@ -63,12 +63,13 @@ export class RecordingTransport implements StepTransport {
     this.onProgress?.();
   }
 
-  private stall(taskId: string, signal: AbortSignal): Promise<never> {
+  private stall(taskId: string): Promise<never> {
     this.stalled.add(taskId);
-    // Waits until the replay ends (the run's signal) or the task's actor is stopped.
+    // Waits until the replay ends (the run's signal).
     const waiting = new Promise<never>((_, reject) => {
       const stop = () => reject(new AspError('STEP_FAILED', INTERRUPTED));
-      for (const s of [signal, this.runSignal]) s?.addEventListener('abort', stop, { once: true });
+      if (this.runSignal?.aborted) stop();
+      else this.runSignal?.addEventListener('abort', stop, { once: true });
     });
     this.onProgress?.();
     return waiting;
