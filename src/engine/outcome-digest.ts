@@ -5,10 +5,16 @@ import type { TaskOutcome } from '../workflow/task-types.ts';
  * JSON with object keys sorted, so equal values always serialize the same.
  * Exactly the text of `JSON.stringify` with a replacer that rebuilds every
  * object with its keys sorted (what digests were defined with: integer-like
- * keys come first in numeric order, as a rebuilt object enumerates them),
- * written out directly: no object is rebuilt. `cache` keeps the text of
- * arrays by identity (for arrays shared by many values that never change,
- * such as a cycle's PROBE history).
+ * keys come first in numeric order, as a rebuilt object enumerates them):
+ *
+ *   JSON.stringify(value, (_key, v) => v && typeof v === 'object' && !Array.isArray(v)
+ *     ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+ *     : v)
+ *
+ * written out directly: no object is rebuilt, and the sorted member names of
+ * each object shape are worked out once. `cache` keeps the text of arrays by
+ * identity (for arrays shared by many values that never change, such as a
+ * cycle's PROBE history).
  */
 export function canonicalJson(value: unknown, cache?: WeakMap<readonly unknown[], string>): string {
   // undefined (a root JSON.stringify leaves out) comes back as it does from JSON.stringify.
@@ -19,8 +25,8 @@ const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
 const isIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
 
 /** The keys in JSON.stringify order of a rebuilt sorted object: code-unit order, array indices first in numeric order. */
-function sortedKeys(record: Record<string, unknown>): string[] {
-  const keys = Object.keys(record);
+function sortedKeys(own: readonly string[]): string[] {
+  const keys = own.slice();
   // Insertion sort in code-unit order (what Array.prototype.sort does): objects here have few keys.
   let digit = false;
   for (let i = 0; i < keys.length; i++) {
@@ -40,25 +46,56 @@ function sortedKeys(record: Record<string, unknown>): string[] {
   return [...index, ...keys.filter((k) => !isIndex(k))];
 }
 
-/** Quoted member names: objects of one shape repeat the same few names. Bounded, so odd inputs cannot grow it. */
-const quotedKeys = new Map<string, string>();
-function quoted(key: string): string {
-  let q = quotedKeys.get(key);
-  if (q === undefined) {
-    q = JSON.stringify(key);
-    if (quotedKeys.size < 4096) quotedKeys.set(key, q);
-  }
-  return q;
+/** An object shape: its keys in output order, each member's `"key":` and `,"key":`. */
+interface Shape {
+  readonly keys: readonly string[];
+  readonly first: readonly string[];
+  readonly next: readonly string[];
 }
 
-/** The JSON text of `value` as a member named `key`, or undefined where JSON.stringify leaves it out. */
-function write(value: unknown, key: string, cache: WeakMap<readonly unknown[], string> | undefined): string | undefined {
+/**
+ * Shapes by their keys in enumeration order: a tree with one level per key,
+ * so finding an object's shape hashes no new string. Bounded, so odd inputs
+ * cannot grow it.
+ */
+interface ShapeNode {
+  shape: Shape | undefined;
+  readonly next: Map<string, ShapeNode>;
+}
+const shapes: ShapeNode = { shape: undefined, next: new Map() };
+let shapeNodes = 0;
+
+function shapeOf(record: object): Shape {
+  const own = Object.keys(record);
+  let node: ShapeNode | undefined = shapes;
+  for (let i = 0; i < own.length && node !== undefined; i++) {
+    const key = own[i] as string;
+    let child: ShapeNode | undefined = node.next.get(key);
+    if (child === undefined && shapeNodes < 16384) {
+      child = { shape: undefined, next: new Map() };
+      node.next.set(key, child);
+      shapeNodes++;
+    }
+    node = child;
+  }
+  if (node?.shape !== undefined) return node.shape;
+  const keys = sortedKeys(own);
+  const first = keys.map((k) => `${JSON.stringify(k)}:`);
+  const shape: Shape = { keys, first, next: first.map((n) => `,${n}`) };
+  if (node !== undefined) node.shape = shape;
+  return shape;
+}
+
+/** A string JSON.stringify writes with an escape: quote, backslash, control characters, surrogates (lone ones are escaped). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** The JSON text of `value` as a member named `key` (an array index as a number), or undefined where JSON.stringify leaves it out. */
+function write(value: unknown, key: string | number, cache: WeakMap<readonly unknown[], string> | undefined): string | undefined {
   let v = value;
-  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: (k: string) => unknown }).toJSON(key);
-  if (v === null) return 'null';
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: (k: string) => unknown }).toJSON(String(key));
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : '"' + v + '"';
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
@@ -70,26 +107,32 @@ function write(value: unknown, key: string, cache: WeakMap<readonly unknown[], s
     default:
       return undefined; // undefined, functions, symbols
   }
+  if (v === null) return 'null';
   if (Array.isArray(v)) {
     const cached = cache?.get(v);
     if (cached !== undefined) return cached;
     let text = '[';
-    for (let i = 0; i < v.length; i++) text += `${i > 0 ? ',' : ''}${write(v[i], String(i), cache) ?? 'null'}`;
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) text += ',';
+      text += write(v[i], i, cache) ?? 'null';
+    }
     text += ']';
     if (cache && v.length >= 16) cache.set(v, text);
     return text;
   }
   if (v instanceof Number || v instanceof String || v instanceof Boolean) return JSON.stringify(v);
   const record = v as Record<string, unknown>;
+  const { keys, first, next } = shapeOf(record);
   let text = '{';
-  let first = true;
-  for (const k of sortedKeys(record)) {
-    const member = write(record[k], k, cache);
+  let names = first;
+  for (let i = 0; i < keys.length; i++) {
+    const member = write(record[keys[i] as string], keys[i] as string, cache);
     if (member === undefined) continue;
-    text += `${first ? '' : ','}${quoted(k)}:${member}`;
-    first = false;
+    text += names[i] as string;
+    text += member;
+    names = next;
   }
-  return `${text}}`;
+  return text + '}';
 }
 
 /** Digests already computed, by outcome: the outcome digest, the recorder and the replayer each ask for the same finished task's. */
