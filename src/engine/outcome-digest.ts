@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { TaskOutcome } from '../workflow/task-types.ts';
 
 /**
@@ -142,7 +142,7 @@ const taskDigests = new WeakMap<TaskOutcome, string>();
 export function taskDigest(outcome: TaskOutcome): string {
   let digest = taskDigests.get(outcome);
   if (digest === undefined) {
-    digest = createHash('sha256').update(canonicalJson(outcome)).digest('hex');
+    digest = hash('sha256', canonicalJson(outcome), 'hex');
     taskDigests.set(outcome, digest);
   }
   return digest;
@@ -164,7 +164,7 @@ export class OutcomeDigest {
 
   /** `digest`: the task's digest when the caller has it already. */
   add(outcome: TaskOutcome, digest: string = taskDigest(outcome)): void {
-    const h = createHash('sha256').update(`${outcome.taskId}\n${digest}`).digest();
+    const h = hash('sha256', `${outcome.taskId}\n${digest}`, 'buffer');
     for (let i = 0; i < 32; i++) this.acc[i] = (this.acc[i] ?? 0) ^ (h[i] ?? 0);
     this.tasks++;
   }

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import type { WatchedEvent } from '../engine/task-driver.ts';
 import { canonicalJson } from '../engine/outcome-digest.ts';
 
@@ -22,7 +22,7 @@ const arrayCache = new WeakMap<readonly unknown[], string>();
 
 /** sha256 of canonical JSON (object keys sorted; undefined members dropped as JSON.stringify does). */
 export function digestOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value, arrayCache)).digest('hex');
+  return hash('sha256', canonicalJson(value, arrayCache), 'hex');
 }
 
 /**

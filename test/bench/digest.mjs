@@ -10,10 +10,11 @@
 //   JSON.stringify   unsorted keys: the floor of any serializer in JS
 //   previous         canonicalJson before the shape cache (kept here only)
 //   canonicalJson    src/engine/outcome-digest.ts, from dist/
-//   + sha256         the same text hashed as taskDigest does
+//   + sha256         the text hashed: the previous way (createHash, update,
+//                    digest) and as taskDigest now does (crypto.hash, one call)
 // Every value's text must be the same from both implementations (exit 1 if not).
 // Needs a fresh build (`npm run build`).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -122,13 +123,14 @@ let mismatches = 0;
 for (const v of [...outcomes, ...requests]) if (canonicalJson(v) !== previousCanonicalJson(v)) mismatches++;
 
 const sha = (text) => createHash('sha256').update(text).digest('hex');
+const oneShot = (text) => hash('sha256', text, 'hex');
 const cases = {
   'JSON.stringify': (v) => JSON.stringify(v),
   previous: previousCanonicalJson,
   canonicalJson: (v) => canonicalJson(v),
-  'JSON.stringify + sha256': (v) => sha(JSON.stringify(v)),
+  'JSON.stringify + sha256': (v) => oneShot(JSON.stringify(v)),
   'previous + sha256': (v) => sha(previousCanonicalJson(v)),
-  'canonicalJson + sha256': (v) => sha(canonicalJson(v)),
+  'canonicalJson + sha256': (v) => oneShot(canonicalJson(v)),
 };
 let sink = 0;
 /** µs per value: `fn` over every value, repeated until ≥ 20 ms have passed. */

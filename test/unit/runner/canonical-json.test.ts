@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, taskDigest } from '../../../src/engine/outcome-digest.ts';
+import { canonicalJson, OutcomeDigest, taskDigest } from '../../../src/engine/outcome-digest.ts';
 import type { TaskOutcome } from '../../../src/workflow/task-types.ts';
 
 /** The definition digests were made with: JSON.stringify rebuilding every object with sorted keys. */
@@ -75,5 +75,19 @@ describe('canonicalJson (outcome and request digests)', () => {
   it('taskDigest is sha256 of that text', () => {
     const outcome = { taskId: 't-1', state: 'done', reviewRounds: 1, estimate: { proxySize: 12, note: 'β "q"' }, defects: [{ id: 'd', fixMinutes: 2.5 }] } as unknown as TaskOutcome;
     expect(taskDigest(outcome)).toBe(createHash('sha256').update(reference(outcome)).digest('hex'));
+  });
+
+  it("the run's outcome digest is sha256 of the XOR of sha256(taskId, newline, taskDigest) over its tasks, then the task count", () => {
+    const outcomes = ['a', 'b', 'c'].map((taskId, i) => ({ taskId, state: 'done', estimate: { proxySize: i } }) as unknown as TaskOutcome);
+    const acc = Buffer.alloc(32);
+    for (const o of outcomes) {
+      const h = createHash('sha256')
+        .update(`${o.taskId}\n${createHash('sha256').update(reference(o)).digest('hex')}`)
+        .digest();
+      for (let i = 0; i < 32; i++) acc[i] = (acc[i] as number) ^ (h[i] as number);
+    }
+    const digest = new OutcomeDigest();
+    for (const o of [...outcomes].reverse()) digest.add(o);
+    expect(digest.value()).toBe(createHash('sha256').update(acc).update('3').digest('hex'));
   });
 });
