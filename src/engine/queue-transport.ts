@@ -1,6 +1,7 @@
 import { AspError, ExitCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { WORKER_PERSONAS, type PersonaName } from '../personas.ts';
+import { batchingPersonas, liveListeners } from '../queue/listener-registry.ts';
 import type { StepEnvelope, StepJob } from '../queue/job-schema.ts';
 import { batchStepsFromEnv } from '../queue/step-batch.ts';
 import { StepDispatcher } from '../queue/step-dispatcher.ts';
@@ -46,6 +47,8 @@ export class QueueTransport implements StepTransport {
   private recovering = false;
   private lastRecovery = 0;
   private closing: Promise<void> | undefined;
+  /** Personas whose every listener takes batch jobs (the others get one job per step). */
+  private batching: ReadonlySet<PersonaName> = new Set();
 
   /** `redis`: found before anything is written (acquireRedis); the transport closes it. */
   constructor(
@@ -119,6 +122,10 @@ export class QueueTransport implements StepTransport {
     const started = await Promise.allSettled([listeners, this.dispatcher.ready()]);
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    // Standing listeners may be of an older build than this runner: batch jobs only where every listener takes them.
+    this.batching = batchingPersonas(await liveListeners(this.redis.url, prefix), WORKER_PERSONAS);
+    const single = WORKER_PERSONAS.filter((p) => !this.batching.has(p));
+    if (single.length > 0) log.info({ personas: single }, 'listeners without batch jobs (an older build): one job per step for these personas');
   }
 
   /** Gives back what Redis lost (the persona ACL users, the jobs in flight); one at a time, at most once a second. */
@@ -143,7 +150,7 @@ export class QueueTransport implements StepTransport {
     if (!this.dispatcher) throw new AspError('STEP_FAILED', 'the queue transport is not started');
     // A simulated step without a workspace may share a job with others of its persona (step-batch.ts).
     // The dispatcher hands every step in flight back as interrupted when the run's signal aborts.
-    return this.dispatcher.dispatch(persona, jobId, job, !job.agent && job.workspace.mode === 'none');
+    return this.dispatcher.dispatch(persona, jobId, job, !job.agent && job.workspace.mode === 'none' && this.batching.has(persona));
   }
 
   close(): Promise<void> {

@@ -12,6 +12,13 @@ export const HEARTBEAT_TTL_MS = 5000;
 /** How often waitForListeners looks for the listeners' first beats. */
 const READY_POLL_MS = 20;
 
+/**
+ * What a listener of this build can do, sent with every beat: `step-batch`,
+ * it takes batch jobs (step-batch.ts). A listener of an older build sends no
+ * capabilities, and the runner sends its persona one job per step.
+ */
+export const LISTENER_CAPABILITIES: readonly string[] = ['step-batch'];
+
 export interface ListenerBeat {
   persona: PersonaName;
   listenerId: string;
@@ -24,6 +31,18 @@ export interface ListenerBeat {
   beatAt?: number;
   /** The last step this listener finished (the admin's health page shows it). */
   lastStep?: LastStep;
+  /** LISTENER_CAPABILITIES of its build (absent: a build from before batch jobs). */
+  capabilities?: string[];
+}
+
+/** The personas whose every live listener takes batch jobs (a persona with none beating is left out). */
+export function batchingPersonas(beats: readonly ListenerBeat[], personas: readonly PersonaName[]): Set<PersonaName> {
+  return new Set(
+    personas.filter((p) => {
+      const mine = beats.filter((b) => b.persona === p);
+      return mine.length > 0 && mine.every((b) => Array.isArray(b.capabilities) && b.capabilities.includes('step-batch'));
+    }),
+  );
 }
 
 export interface LastStep {

@@ -11,7 +11,7 @@ import { runBatch } from './batch-handler.ts';
 import { checkedStepJob } from './job-check.ts';
 import { MAX_JOB_BYTES, StepJobSchema, describeIssues, type StepEnvelope, type StepJob } from './job-schema.ts';
 import { BATCH_JOB_NAME } from './step-batch.ts';
-import { Heartbeat, type LastStep } from './listener-registry.ts';
+import { Heartbeat, LISTENER_CAPABILITIES, type LastStep } from './listener-registry.ts';
 
 export interface PersonaListenerOptions {
   persona: PersonaName;
@@ -65,6 +65,7 @@ export class PersonaListener {
       startedAt: this.startedAt,
       jobsDone: this.jobsDone,
       ...(this.lastStep ? { lastStep: this.lastStep } : {}),
+      capabilities: [...LISTENER_CAPABILITIES],
     }));
   }
 
