@@ -14,7 +14,6 @@ import { INTERRUPTED, type StepTransport, type TransportContext } from './step-t
 
 /** The estimate request's history, as StepRequestSchema has it. */
 const HistorySchema = z.array(HistoryPointSchema).max(100_000);
-type HistoryWire = z.infer<typeof HistorySchema>;
 /** The job's model member, as StepJobSchema has it. */
 const ModelSchema = StepJobSchema.shape.model;
 
@@ -105,30 +104,10 @@ export class InlineTransport implements StepTransport {
     return parsed.data;
   }
 
-  private readonly histories = new WeakMap<object, HistoryWire | null>();
-  private readonly models = new WeakMap<object, StepJob['model'] | null>();
-
-  /** The job's model as the wire schema parses it (null: it does not parse), once per object (buildStepJob shares one per persona). */
-  private parsedModel(model: StepJob['model']): StepJob['model'] | undefined {
-    let parsed = this.models.get(model);
-    if (parsed === undefined) {
-      const result = ModelSchema.safeParse(JSON.parse(JSON.stringify(model)));
-      parsed = result.success ? result.data : null;
-      this.models.set(model, parsed);
-    }
-    return parsed ?? undefined;
-  }
-
-  /** The history as the wire schema parses it (null: it does not parse), once per array. */
-  private parsedHistory(history: HistoryWire): HistoryWire | undefined {
-    let parsed = this.histories.get(history);
-    if (parsed === undefined) {
-      const result = HistorySchema.safeParse(JSON.parse(JSON.stringify(history)));
-      parsed = result.success ? result.data : null;
-      this.histories.set(history, parsed);
-    }
-    return parsed ?? undefined;
-  }
+  /** The cycle's PROBE history, once per array. */
+  private readonly parsedHistory = parsedOnce(HistorySchema);
+  /** The persona's model, once per object (buildStepJob shares one per persona). */
+  private readonly parsedModel = parsedOnce(ModelSchema);
 
   /** A command agent, as a listener runs it (the API key from ASP_API_KEY_FILE / ASP_API_KEY). */
   private commandAgentOf(persona: PersonaName): PersonaAgent {
@@ -147,4 +126,22 @@ export class InlineTransport implements StepTransport {
     this.agents.set(persona, agent);
     return agent;
   }
+}
+
+/**
+ * `schema`'s parse of a value through JSON text (as a listener reads it),
+ * once per object: later calls with the same object get the same parse.
+ * undefined: it does not parse.
+ */
+function parsedOnce<T>(schema: z.ZodType<T>): (value: object) => T | undefined {
+  const parses = new WeakMap<object, T | null>();
+  return (value) => {
+    let parsed = parses.get(value);
+    if (parsed === undefined) {
+      const result = schema.safeParse(JSON.parse(JSON.stringify(value)));
+      parsed = result.success ? result.data : null;
+      parses.set(value, parsed);
+    }
+    return parsed ?? undefined;
+  };
 }

@@ -17,7 +17,8 @@ const READY_POLL_MS = 20;
  * it takes batch jobs (step-batch.ts). A listener of an older build sends no
  * capabilities, and the runner sends its persona one job per step.
  */
-export const LISTENER_CAPABILITIES: readonly string[] = ['step-batch'];
+export const STEP_BATCH_CAPABILITY = 'step-batch';
+export const LISTENER_CAPABILITIES: readonly string[] = [STEP_BATCH_CAPABILITY];
 
 export interface ListenerBeat {
   persona: PersonaName;
@@ -40,7 +41,7 @@ export function batchingPersonas(beats: readonly ListenerBeat[], personas: reado
   return new Set(
     personas.filter((p) => {
       const mine = beats.filter((b) => b.persona === p);
-      return mine.length > 0 && mine.every((b) => Array.isArray(b.capabilities) && b.capabilities.includes('step-batch'));
+      return mine.length > 0 && mine.every((b) => Array.isArray(b.capabilities) && b.capabilities.includes(STEP_BATCH_CAPABILITY));
     }),
   );
 }

@@ -141,12 +141,8 @@ export class StepDispatcher {
   /** A job's return value: a step's envelope, or a batch's list of per-step answers. */
   private completeJob(jobId: string, value: unknown): void {
     const c = this.carriers.get(jobId);
-    if (!c || c.name === 'step') {
-      this.carriers.delete(jobId);
-      this.complete(jobId, value);
-      return;
-    }
     this.carriers.delete(jobId);
+    if (!c || c.name === 'step') return this.complete(jobId, value);
     const parsed = BatchResultSchema.safeParse(value);
     const results = parsed.success ? parsed.data.results : [];
     c.stepIds.forEach((stepId, i) => {

@@ -12,6 +12,15 @@ import type { StepRecord } from './telemetry-store.ts';
 /** A prepared statement by its SQL text (the store compiles each text once). */
 export type Prepare = (sql: string) => { run(...params: unknown[]): { changes: number } };
 
+type Projection = Extract<StepRecord['result'], { step: 'estimate' }>['estimate']['size'];
+
+/** One projection's columns of the estimates table: method, projected, beta0, beta1, r2, then the 70 % and 90 % interval bounds. */
+function projectionColumns(p: Projection): unknown[] {
+  const i70 = p.intervals.find((i) => i.percent === 70);
+  const i90 = p.intervals.find((i) => i.percent === 90);
+  return [p.method, p.projected, p.beta0, p.beta1, p.r2, i70?.lpi ?? null, i70?.upi ?? null, i90?.lpi ?? null, i90?.upi ?? null];
+}
+
 /** The rows of one step result; false when the step was already stored (its rows are left as they are). */
 export function insertStepRows(stmt: Prepare, record: StepRecord): boolean {
   const { result, meta } = record;
@@ -71,37 +80,12 @@ export function insertStepRows(stmt: Prepare, record: StepRecord): boolean {
   if ((result.step === 'review' || result.step === 'accept') && result.reported) insertDefects(stmt, record, result.reported);
   if (result.step === 'estimate') {
     const e = result.estimate;
-    const iv = (p: typeof e.size, percent: number) => p.intervals.find((i) => i.percent === percent);
     stmt(
       `INSERT OR IGNORE INTO estimates (run_id, task_id, proxy_size, size_method, projected_size, size_beta0, size_beta1, size_r2,
            size_lpi70, size_upi70, size_lpi90, size_upi90, time_method, projected_minutes, time_beta0, time_beta1, time_r2,
            time_lpi70, time_upi70, time_lpi90, time_upi90, history_n, estimate_json)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      record.runId,
-      record.taskId,
-      e.proxySize,
-      e.size.method,
-      e.size.projected,
-      e.size.beta0,
-      e.size.beta1,
-      e.size.r2,
-      iv(e.size, 70)?.lpi ?? null,
-      iv(e.size, 70)?.upi ?? null,
-      iv(e.size, 90)?.lpi ?? null,
-      iv(e.size, 90)?.upi ?? null,
-      e.time.method,
-      e.time.projected,
-      e.time.beta0,
-      e.time.beta1,
-      e.time.r2,
-      iv(e.time, 70)?.lpi ?? null,
-      iv(e.time, 70)?.upi ?? null,
-      iv(e.time, 90)?.lpi ?? null,
-      iv(e.time, 90)?.upi ?? null,
-      e.size.n,
-      JSON.stringify(e),
-    );
+    ).run(record.runId, record.taskId, e.proxySize, ...projectionColumns(e.size), ...projectionColumns(e.time), e.size.n, JSON.stringify(e));
   }
   return true;
 }
