@@ -5,6 +5,9 @@
  * lazily, so a stream of a million tasks is never held in memory. Stops
  * taking new items on abort; the first error is rethrown after the in-flight
  * work settles.
+ *
+ * A finished item wakes the loop directly: nothing waits on every item in
+ * flight (a `Promise.race` over them would cost O(limit) per item).
  */
 export interface PoolOptions {
   limit: number;
@@ -15,8 +18,16 @@ export interface PoolOptions {
 export async function runPool<T>(items: Iterable<T>, options: PoolOptions, work: (item: T, index: number) => Promise<void>): Promise<void> {
   const limit = Math.max(1, options.limit);
   const iterator = items[Symbol.iterator]();
-  const running = new Set<Promise<void>>();
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
   let failure: unknown;
+  const settled = () => {
+    inFlight--;
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const slotFreed = () => new Promise<void>((resolve) => (wake = resolve));
   const started = Date.now();
   for (let index = 0; ; index++) {
     if (options.signal?.aborted || failure !== undefined) break;
@@ -25,18 +36,18 @@ export async function runPool<T>(items: Iterable<T>, options: PoolOptions, work:
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait, options.signal);
     }
-    while (running.size >= limit) await Promise.race(running);
+    while (inFlight >= limit) await slotFreed();
     if (options.signal?.aborted || failure !== undefined) break;
     const next = iterator.next();
     if (next.done) break;
-    const p: Promise<void> = work(next.value, index)
+    inFlight++;
+    work(next.value, index)
       .catch((err: unknown) => {
         failure ??= err;
       })
-      .finally(() => running.delete(p));
-    running.add(p);
+      .finally(settled);
   }
-  await Promise.all(running);
+  while (inFlight > 0) await slotFreed();
   if (failure !== undefined) throw failure;
 }
 

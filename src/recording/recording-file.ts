@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { LineIndexer } from './recording-index.ts';
+import { indexPath, writeIndexFile } from './recording-index-file.ts';
+import { MAX_LINE_BYTES } from './recording-bytes.ts';
 
 /**
  * The recording's files: plain NDJSON while the run writes it, gzip once the
@@ -11,22 +15,39 @@ const CHUNK = 1 << 20;
 
 export const compressedPath = (plain: string) => `${plain}.gz`;
 
-/** recording.ndjson → recording.ndjson.gz (the plain file is removed). */
+/**
+ * recording.ndjson → recording.ndjson.gz (the plain file is removed), and
+ * beside it the index replay would otherwise make in a first pass over the
+ * file (recording-index-file.ts), built from the text on the way.
+ */
 export function compressRecording(plain: string): void {
   const target = compressedPath(plain);
   const partial = `${target}.partial`;
   const input = openSync(plain, 'r');
   const output = openSync(partial, 'w');
+  const indexer = new LineIndexer(MAX_LINE_BYTES);
+  const sha = createHash('sha256');
+  let bytes = 0;
   try {
     const buf = Buffer.alloc(CHUNK);
     let n: number;
-    while ((n = readSync(input, buf, 0, CHUNK, null)) > 0) writeSync(output, gzipSync(buf.subarray(0, n), { level: 6 }));
+    while ((n = readSync(input, buf, 0, CHUNK, null)) > 0) {
+      const text = buf.subarray(0, n);
+      indexer.push(text);
+      const gz = gzipSync(text, { level: 6 });
+      sha.update(gz);
+      bytes += gz.length;
+      writeSync(output, gz);
+    }
   } finally {
     closeSync(input);
     closeSync(output);
   }
+  rmSync(indexPath(target), { force: true });
   renameSync(partial, target);
   rmSync(plain);
+  const index = indexer.end();
+  if (index) writeIndexFile(target, index, { bytes, sha256: sha.digest('hex') });
 }
 
 /**
@@ -39,6 +60,7 @@ export function reopenRecording(plain: string): { fd: number; lines: number } | 
   const gz = compressedPath(plain);
   if (existsSync(gz)) {
     writeFileSync(plain, gunzipSync(readFileSync(gz)));
+    rmSync(indexPath(gz), { force: true });
     rmSync(gz);
   } else if (!existsSync(plain)) {
     return undefined;

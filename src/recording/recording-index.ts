@@ -1,5 +1,6 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { isGzipFile } from './recording-bytes.ts';
 
 /** What a first, cheap pass over a recording tells before it is replayed. */
 export interface RecordingIndex {
@@ -25,44 +26,74 @@ const TASK_LINE = /\{"kind":"(?:dispatch|result|event)","seq":\d+,"taskId":"([^"
  * first bad line as it always did.
  */
 export async function indexRecording(file: string, maxLineBytes: number): Promise<RecordingIndex | undefined> {
-  const gzip = isGzip(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
+  const input = isGzipFile(file) ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
   raw.on('error', (err) => input.destroy(err));
-  const index: RecordingIndex = { lineCount: 0, resumes: 0, footer: undefined, lastLines: new Map() };
-  // The bytes of a line not yet ended (only lines that span chunks are copied).
-  let carry: Buffer[] = [];
-  let carried = 0;
+  const indexer = new LineIndexer(maxLineBytes);
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let from = 0;
-      for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, from)) {
-        let ok: boolean;
-        if (carried > 0) {
-          const line = Buffer.concat([...carry, chunk.subarray(0, nl)]);
-          carry = [];
-          carried = 0;
-          ok = line.length <= maxLineBytes && place(index, line, 0, line.length);
-        } else ok = nl - from <= maxLineBytes && place(index, chunk, from, nl);
-        if (!ok) return undefined;
-        from = nl + 1;
-      }
-      if (from < chunk.length) {
-        carry.push(Buffer.from(chunk.subarray(from)));
-        carried += chunk.length - from;
-        if (carried > maxLineBytes) return undefined;
-      }
-    }
+    for await (const chunk of input as AsyncIterable<Buffer>) if (!indexer.push(chunk)) return undefined;
   } catch {
     return undefined;
   } finally {
     raw.destroy();
   }
-  if (carried > 0) {
-    const line = Buffer.concat(carry);
-    if (!place(index, line, 0, line.length)) return undefined;
+  return indexer.end();
+}
+
+/**
+ * Builds a RecordingIndex from the recording's text, pushed in chunks of any
+ * size (the index pass above, or the recorder as it compresses the file).
+ */
+export class LineIndexer {
+  private readonly index: RecordingIndex = { lineCount: 0, resumes: 0, footer: undefined, lastLines: new Map() };
+  /** The bytes of a line not yet ended (only lines that span chunks are copied). */
+  private carry: Buffer[] = [];
+  private carried = 0;
+  private failed = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** False once a line cannot be placed (the index is then of no use). */
+  push(chunk: Buffer): boolean {
+    if (this.failed) return false;
+    const { index, maxLineBytes } = this;
+    let from = 0;
+    for (let nl = chunk.indexOf(NL); nl >= 0; nl = chunk.indexOf(NL, from)) {
+      let ok: boolean;
+      if (this.carried > 0) {
+        const line = Buffer.concat([...this.carry, chunk.subarray(0, nl)]);
+        this.carry = [];
+        this.carried = 0;
+        ok = line.length <= maxLineBytes && place(index, line, 0, line.length);
+      } else ok = nl - from <= maxLineBytes && place(index, chunk, from, nl);
+      if (!ok) return this.fail();
+      from = nl + 1;
+    }
+    if (from < chunk.length) {
+      this.carry.push(Buffer.from(chunk.subarray(from)));
+      this.carried += chunk.length - from;
+      if (this.carried > maxLineBytes) return this.fail();
+    }
+    return true;
   }
-  return index;
+
+  /** The index of everything pushed; undefined when a line could not be placed. */
+  end(): RecordingIndex | undefined {
+    if (this.failed) return undefined;
+    if (this.carried > 0) {
+      const line = Buffer.concat(this.carry);
+      this.carry = [];
+      this.carried = 0;
+      if (!place(this.index, line, 0, line.length)) return undefined;
+    }
+    return this.index;
+  }
+
+  private fail(): false {
+    this.failed = true;
+    this.carry = [];
+    return false;
+  }
 }
 
 const NL = 0x0a;
@@ -113,14 +144,4 @@ function note(index: RecordingIndex, taskId: string, n: number): void {
 function again(bytes: Buffer, needle: Buffer, from: number, to: number): boolean {
   const at = bytes.indexOf(needle, from);
   return at >= 0 && at < to;
-}
-
-function isGzip(file: string): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(2);
-    return readSync(fd, buf, 0, 2, 0) === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-  } finally {
-    closeSync(fd);
-  }
 }

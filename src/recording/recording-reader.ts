@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import { AspError } from '../errors.ts';
+import { isGzipFile, MAX_LINE_BYTES } from './recording-bytes.ts';
 import { TaskCollector, type At, type TaskRecording } from './recorded-tasks.ts';
 import { checkedLine } from './recording-line-check.ts';
 import { RECORDING_FORMAT, RecordingLineSchema, type FooterLine, type HeaderLine, type RecordingLine } from './recording-schema.ts';
@@ -22,8 +23,7 @@ export interface Recording {
   resumes: number;
 }
 
-/** Longest line a recording may hold (the header carries the scenario text, at most 5 MiB). */
-export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+export { MAX_LINE_BYTES } from './recording-bytes.ts';
 
 /** `runs/<runId>` or a recording file → the recording file (the gzip of a finished run, else the plain one). */
 export function recordingPath(pathOrDir: string): string {
@@ -60,7 +60,7 @@ export async function* recordingLines(file: string, maxLineBytes = MAX_LINE_BYTE
 
 /** recordingLines a chunk (≤ 1 MiB of the file) at a time: the lines before a bad one come first, then the error. */
 async function* recordingLineBatches(file: string, maxLineBytes: number): AsyncGenerator<TextLine[]> {
-  const gzip = firstBytes(file, 2).equals(GZIP_MAGIC);
+  const gzip = isGzipFile(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
   raw.on('error', (err) => input.destroy(err));
@@ -69,20 +69,22 @@ async function* recordingLineBatches(file: string, maxLineBytes: number): AsyncG
   let n = 0;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      const text = rest + decoder.write(chunk);
+      // Only a line that spans two chunks is joined: the chunk's text is never copied whole.
+      const text = decoder.write(chunk);
       const batch: TextLine[] = [];
       let from = 0;
       let failure: AspError | undefined;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
         n++;
-        if (nl - from > maxLineBytes) {
+        if (rest.length + nl - from > maxLineBytes) {
           failure = tooLong(file, n, maxLineBytes);
           break;
         }
-        batch.push({ n, text: text.slice(from, nl), terminated: true });
+        batch.push({ n, text: rest === '' ? text.slice(from, nl) : rest + text.slice(from, nl), terminated: true });
+        rest = '';
         from = nl + 1;
       }
-      rest = failure ? '' : text.slice(from);
+      rest = failure ? '' : rest + text.slice(from);
       if (!failure && rest.length > maxLineBytes) failure = tooLong(file, n + 1, maxLineBytes);
       if (batch.length > 0) yield batch;
       if (failure) throw failure;
@@ -98,8 +100,6 @@ async function* recordingLineBatches(file: string, maxLineBytes: number): AsyncG
   rest += decoder.end();
   if (rest !== '') yield [{ n: n + 1, text: rest, terminated: false }];
 }
-
-const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
 function tooLong(file: string, n: number, max: number): AspError {
   return corrupt(file, n, `a line longer than ${max} bytes: no recording line is that long`, 'the recording is damaged or not a recording');
@@ -204,17 +204,6 @@ function issues(error: z.ZodError): string {
 function checkSource(file: string, header: HeaderLine): void {
   const actual = createHash('sha256').update(header.scenario.source).digest('hex');
   if (actual !== header.scenario.hash) throw corrupt(file, 1, `the recorded scenario text does not match its hash (${header.scenario.hash.slice(0, 12)}…, text hashes to ${actual.slice(0, 12)}…)`);
-}
-
-function firstBytes(file: string, count: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(count);
-    const n = readSync(fd, buf, 0, count, 0);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { TaskCollector, type At, type TaskRecording } from './recorded-tasks.ts';
 import { indexRecording, type RecordingIndex } from './recording-index.ts';
+import { indexPath, readIndexFile } from './recording-index-file.ts';
 import { corrupt, MAX_LINE_BYTES, parseLine, readRecording, recordingEventBatches, recordingPath, type Recording } from './recording-reader.ts';
 import type { FooterLine, HeaderLine, RecordingLine } from './recording-schema.ts';
 
@@ -54,8 +55,9 @@ export function wholeRecording(recording: Recording): RecordedRun {
 }
 
 /**
- * Opens a recording for replay, streamed: a first pass (recording-index.ts)
- * finds the footer and each task's last line, then the lines are read and
+ * Opens a recording for replay, streamed: the recorder's index
+ * (recording-index-file.ts) or a first pass (recording-index.ts) tells the
+ * footer and each task's last line, then the lines are read and
  * validated in order as replay asks for tasks. A resumed run's recording
  * (its tasks' last attempts are known only at the end), or one the first
  * pass cannot place, is read whole as before.
@@ -70,13 +72,15 @@ export async function openRecording(pathOrDir: string, maxLineBytes = MAX_LINE_B
     await lines.return(undefined);
     throw corrupt(file, 1, 'no header line');
   }
-  const index = await indexRecording(file, maxLineBytes);
+  // The recorder's index when it still describes the file, else a first pass makes one.
+  const stored = readIndexFile(file);
+  const index = stored ?? (await indexRecording(file, maxLineBytes));
   const footer = index?.footer ? footerOf(file, index.footer) : undefined;
   if (!index || index.resumes > 0 || (index.footer && !footer)) {
     await lines.return(undefined);
     return wholeRecording(await readRecording(file, maxLineBytes));
   }
-  return new StreamedRecording(file, header, footer, index, first.value, lines);
+  return new StreamedRecording(file, header, footer, index, stored !== undefined, first.value, lines);
 }
 
 function footerOf(file: string, at: { line: number; text: string }): At<FooterLine> | undefined {
@@ -105,6 +109,8 @@ class StreamedRecording implements RecordedRun {
     readonly header: HeaderLine,
     readonly footer: At<FooterLine> | undefined,
     private readonly index: RecordingIndex,
+    /** The index came from the file beside the recording (else from a first pass). */
+    private readonly indexStored: boolean,
     /** The first batch of lines, the header first. */
     private pending: Array<At<RecordingLine>> | undefined,
     private readonly lines: AsyncGenerator<Array<At<RecordingLine>>>,
@@ -213,12 +219,24 @@ class StreamedRecording implements RecordedRun {
   /** Lines of the tasks held (read, not yet released). */
   private held = 0;
 
+  /** A task line after the last line the index gave its task: a hand-edited index file, or a first pass that misread the file. */
+  private misplaced(n: number, taskId: string, last: number | undefined): Error {
+    const said = last === undefined ? 'names no line of that task' : `gives line ${last} as its last`;
+    if (!this.indexStored) return new Error(`replay: line ${n} of ${this.file} (task ${taskId}) was not where the first pass placed it: the index ${said}`);
+    return corrupt(
+      this.file,
+      n,
+      `a line of task ${taskId}, but the recording's index (${indexPath(this.file)}) ${said}`,
+      `delete ${indexPath(this.file)} and replay again (replay then indexes the recording itself)`,
+    );
+  }
+
   private accept(line: At<RecordingLine>): void {
     this.read = line.line;
     if (line.kind === 'dispatch' || line.kind === 'result' || line.kind === 'event') {
       this.held++;
       const last = this.index.lastLines.get(line.taskId);
-      if (last === undefined || last < line.line) throw new Error(`replay: line ${line.line} of ${this.file} (task ${line.taskId}) was not where the first pass placed it`);
+      if (last === undefined || last < line.line) throw this.misplaced(line.line, line.taskId, last);
       this.collector.add(line);
       if (this.keep && last === line.line && !this.keep(line.taskId)) this.release(line.taskId);
       return;
