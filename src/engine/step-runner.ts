@@ -4,7 +4,7 @@ import { TaskBriefs } from '../agents/task-brief.ts';
 import type { StepJob } from '../queue/job-schema.ts';
 import { isTeamStepFailure } from '../queue/step-failure.ts';
 import { stepJobId, type StepEnvelope } from '../queue/job-schema.ts';
-import type { StepRequest } from '../workflow/task-types.ts';
+import type { StepRequest, StepResult } from '../workflow/task-types.ts';
 import { STEP_PERSONA } from '../workflow/task-types.ts';
 import { buildStepJob, type StepJobContext } from './step-job.ts';
 import type { RunStep } from './task-driver.ts';
@@ -29,24 +29,32 @@ export interface StepRunnerContext extends StepJobContext {
 /** How the task machines' steps run: each step is one job, delivered by the run's transport (or taken from a resumed run's results). */
 export function stepRunner(ctx: StepRunnerContext): RunStep {
   const briefs = hasCommandAgent(ctx.scenario) ? new TaskBriefs() : undefined;
-  return async (input) => {
+  return (input) => {
     const persona = STEP_PERSONA[input.step];
     const jobId = stepJobId(ctx.runId, input.taskId, input.step, input.round);
-    try {
-      const stored = ctx.lookup?.(input, jobId);
-      briefs?.request(input);
-      const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
-      if (!stored) ctx.onDispatch?.(input, jobId, job);
-      const envelope = stored ?? (await ctx.transport.deliver(persona, jobId, job));
+    const failed = (err: unknown): never => {
+      if (!isTeamStepFailure(err)) ctx.onFault?.(input, jobId, err);
+      throw err;
+    };
+    const received = (envelope: StepEnvelope): StepResult => {
       if (envelope.result.step !== input.step) {
         throw new AspError('JOB_INVALID', `listener ${persona} answered step ${envelope.result.step} to a ${input.step} job (${jobId})`);
       }
       briefs?.result(input.taskId, envelope.result);
       ctx.onResult(input, jobId, envelope);
       return envelope.result;
+    };
+    try {
+      const stored = ctx.lookup?.(input, jobId);
+      briefs?.request(input);
+      const job = buildStepJob(ctx, input, briefs?.get(input.taskId));
+      if (!stored) ctx.onDispatch?.(input, jobId, job);
+      const delivered = stored ?? ctx.transport.deliver(persona, jobId, job);
+      // A result at hand (a stored one, or the recording's) is taken at once.
+      if (delivered instanceof Promise) return delivered.then(received).catch(failed);
+      return received(delivered);
     } catch (err) {
-      if (!isTeamStepFailure(err)) ctx.onFault?.(input, jobId, err);
-      throw err;
+      return failed(err);
     }
   };
 }

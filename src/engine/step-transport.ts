@@ -34,9 +34,12 @@ export interface StepTransport {
   /**
    * Delivers one step and returns its validated result envelope. Rejects with
    * the step's error (the task fails on it), or with `interrupted` when the
-   * run's signal (TransportContext.signal) aborts under it.
+   * run's signal (TransportContext.signal) aborts under it. A transport that
+   * has the result at hand (the recording's) may return it, or throw the
+   * step's error, at once: the task then takes its next step without waiting
+   * for a turn of the event loop.
    */
-  deliver(persona: PersonaName, jobId: string, job: StepJob): Promise<StepEnvelope>;
+  deliver(persona: PersonaName, jobId: string, job: StepJob): Promise<StepEnvelope> | StepEnvelope;
   /** Releases what start() took; bounded, safe to call twice. */
   close(): Promise<void>;
 }

@@ -15,8 +15,12 @@ export interface WatchedEvent {
   round: number;
 }
 
-/** Runs one step of a task (the engine's step runner: lookup, dispatch, result). */
-export type RunStep = (request: StepRequest) => Promise<StepResult>;
+/**
+ * Runs one step of a task (the engine's step runner: lookup, dispatch,
+ * result). Returns the result itself (or throws) when it is at hand, so the
+ * task goes on at once; else a promise of it.
+ */
+export type RunStep = (request: StepRequest) => Promise<StepResult> | StepResult;
 
 /**
  * Drives task machines with the machine's own pure transition function
@@ -66,7 +70,8 @@ export class TaskDriver {
       const [id, child] = invokedStep(snapshot, input.task.id);
       let event: TaskEvent;
       try {
-        const output = await runStep(stepInput(child));
+        const pending = runStep(stepInput(child));
+        const output = pending instanceof Promise ? await pending : pending;
         event = { type: `xstate.done.actor.${id}`, output, actorId: id } as unknown as TaskEvent;
       } catch (error) {
         event = { type: `xstate.error.actor.${id}`, error, actorId: id } as unknown as TaskEvent;

@@ -36,13 +36,16 @@ export class RecordingTransport implements StepTransport {
     this.runSignal = context.signal;
   }
 
-  async deliver(_persona: PersonaName, _jobId: string, job: StepJob): Promise<StepEnvelope> {
-    if (this.runSignal?.aborted) throw new AspError('STEP_FAILED', INTERRUPTED);
+  /** The recorded result, at once when the task's lines are read (a streamed recording reads on until they are). */
+  deliver(_persona: PersonaName, _jobId: string, job: StepJob): Promise<StepEnvelope> | StepEnvelope {
+    if (this.runSignal?.aborted) return Promise.reject(new AspError('STEP_FAILED', INTERRUPTED));
+    const loading = this.recording.load(job.request.taskId);
+    return loading ? loading.then(() => this.recorded(job)) : this.recorded(job);
+  }
+
+  private recorded(job: StepJob): Promise<StepEnvelope> | StepEnvelope {
     const { taskId, step, round } = job.request;
     const key = stepKey(step, round);
-    // A streamed recording reads on until it holds every line of the task.
-    const loading = this.recording.load(taskId);
-    if (loading) await loading;
     const task = this.recording.task(taskId);
     const error = task?.errors.get(key);
     // Both fail the task (never stop the run, as an infrastructure fault would): the recorded

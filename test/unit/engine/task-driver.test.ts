@@ -17,10 +17,22 @@ interface Script {
   brokenImplement?: boolean;
 }
 
-/** The simulated team, scripted: the same answers for the driver and for a started actor. */
-function scriptedSteps(script: Script): RunStep {
+/**
+ * The simulated team, scripted: the same answers for the driver and for a
+ * started actor. `atOnce`: each answer (or error) comes back at once, as the
+ * recording transport gives a result it holds, instead of a promise.
+ */
+function scriptedSteps(script: Script, atOnce = false): RunStep {
+  const answer = scriptedAnswer(script);
+  if (atOnce) return answer;
   return async (request: StepRequest): Promise<StepResult> => {
     await Promise.resolve();
+    return answer(request);
+  };
+}
+
+function scriptedAnswer(script: Script): (request: StepRequest) => StepResult {
+  return (request: StepRequest): StepResult => {
     if (script.failStep === request.step) throw new Error(`${request.step} exploded`);
     switch (request.step) {
       case 'define':
@@ -47,7 +59,7 @@ function scriptedSteps(script: Script): RunStep {
 /** The reference: a started XState actor with a promise actor per step, its events read from XState's inspection stream. */
 async function withActor(script: Script): Promise<{ outcome?: TaskOutcome; error?: unknown; events: WatchedEvent[] }> {
   const runStep = scriptedSteps(script);
-  const step = fromPromise(({ input }: { input: StepRequest }) => runStep(input));
+  const step = fromPromise(async ({ input }: { input: StepRequest }) => runStep(input));
   const machine = taskMachine.provide({ actors: { define: step, estimate: step, implement: step, review: step, accept: step } as never });
   const events: WatchedEvent[] = [];
   let pending: InspectionEvent | undefined;
@@ -71,10 +83,10 @@ async function withActor(script: Script): Promise<{ outcome?: TaskOutcome; error
   }
 }
 
-async function withDriver(script: Script): Promise<{ outcome?: TaskOutcome; error?: unknown; events: WatchedEvent[] }> {
+async function withDriver(script: Script, atOnce = false): Promise<{ outcome?: TaskOutcome; error?: unknown; events: WatchedEvent[] }> {
   const events: WatchedEvent[] = [];
   try {
-    const outcome = await new TaskDriver(taskMachine).run(taskInput({ maxReviewRounds: script.maxReviewRounds ?? 3 }), scriptedSteps(script), (w) => events.push(w));
+    const outcome = await new TaskDriver(taskMachine).run(taskInput({ maxReviewRounds: script.maxReviewRounds ?? 3 }), scriptedSteps(script, atOnce), (w) => events.push(w));
     return { outcome, events };
   } catch (error) {
     return { error, events };
@@ -100,6 +112,10 @@ describe('TaskDriver: the task machine driven by its pure transitions', () => {
     expect(driven.events).toEqual(actor.events);
     // Every step the machine invoked ended in exactly one event.
     expect(driven.events.length).toBe(driven.outcome!.phases.length + (driven.outcome!.failure?.reason === 'step-failed' ? 1 : 0));
+    // Results (and errors) given at once instead of promised drive the machine the same way.
+    const atOnce = await withDriver(script, true);
+    expect(atOnce.outcome).toEqual(actor.outcome);
+    expect(atOnce.events).toEqual(actor.events);
   });
 
   it('reports a failed step as the task outcome, with the step and the reason', async () => {
@@ -115,6 +131,8 @@ describe('TaskDriver: the task machine driven by its pure transitions', () => {
     expect(actor.error).toBeInstanceOf(TypeError);
     expect(driven.error).toBeInstanceOf(TypeError);
     expect((driven.error as Error).message).toBe((actor.error as Error).message);
+    const atOnce = await withDriver({ reviews: ['approved'], brokenImplement: true }, true);
+    expect((atOnce.error as Error).message).toBe((actor.error as Error).message);
   });
 
   it('runs many tasks at once on one driver without mixing them', async () => {
