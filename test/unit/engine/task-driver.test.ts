@@ -143,3 +143,24 @@ describe('TaskDriver: the task machine driven by its pure transitions', () => {
     expect(outcomes.map((o) => `${o.state}/${o.reviewRounds}`)).toEqual(scripts.map((s) => (s.reviews.length >= 3 ? 'failed/3' : `done/${s.reviews.length + 1}`)));
   });
 });
+
+describe('the machines the task driver takes', () => {
+  it('refuses a machine it would drive wrongly (child states, several invokes in one state)', async () => {
+    const { setup, fromPromise: promised } = await import('xstate');
+    const step = promised(async () => 1);
+    const nested = setup({ actors: { step } }).createMachine({ initial: 'a', states: { a: { initial: 'b', states: { b: { invoke: { id: 's', src: 'step' } } } } } });
+    expect(() => new TaskDriver(nested as never)).toThrow(/state "a" has child states/);
+    const twice = setup({ actors: { step } }).createMachine({
+      initial: 'a',
+      states: {
+        a: {
+          invoke: [
+            { id: 's1', src: 'step' },
+            { id: 's2', src: 'step' },
+          ],
+        },
+      },
+    });
+    expect(() => new TaskDriver(twice as never)).toThrow(/state "a" must invoke one step/);
+  });
+});
