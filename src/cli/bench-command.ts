@@ -118,11 +118,12 @@ export async function runBenchCommand(argv: string[], io: CommandIo): Promise<nu
       `${renderTable(result.runs, [
         { header: 'tasks', value: (r) => r.tasks },
         { header: 'runner RSS peak', value: (r) => mb(r.rssPeakBytes) },
+        { header: 'RSS median', value: (r) => mb(r.rssMedianBytes) },
         { header: 'heap peak', value: (r) => mb(r.heapPeakBytes) },
         { header: 'wall', value: (r) => `${(r.wallMs / 1000).toFixed(1)} s` },
         { header: 'tasks/s', value: (r) => r.tasksPerS.toFixed(1) },
         { header: 'errors', value: (r) => r.errors },
-      ])}\n\nRSS growth ${result.runs[0]?.tasks ?? '?'} → ${result.runs[result.runs.length - 1]?.tasks ?? '?'} tasks: ×${result.growth.toFixed(2)} (goal: flat, ≤ ×1.2)\n`,
+      ])}\n\nRSS growth ${result.runs[0]?.tasks ?? '?'} → ${result.runs[result.runs.length - 1]?.tasks ?? '?'} tasks: peak ×${result.growth.toFixed(2)} (goal: flat, ≤ ×1.2), median ×${result.medianGrowth.toFixed(2)}\n`,
     );
     return 0;
   }

@@ -128,6 +128,12 @@ export async function runThroughputBench(options: ThroughputBenchOptions): Promi
 export interface MemoryBenchRun {
   tasks: number;
   rssPeakBytes: number;
+  /**
+   * The median of the run's RSS samples: its steady state. The peak is one
+   * sample and moves with when V8 happens to run a full GC (a longer run has
+   * more chances to catch a late one); the median does not.
+   */
+  rssMedianBytes: number;
   heapPeakBytes: number;
   wallMs: number;
   tasksPerS: number;
@@ -141,7 +147,7 @@ export async function runMemoryBench(options: {
   listenerConcurrency: number;
   redisUrl?: string;
   onPhase?: (text: string) => void;
-}): Promise<{ runs: MemoryBenchRun[]; growth: number }> {
+}): Promise<{ runs: MemoryBenchRun[]; growth: number; medianGrowth: number }> {
   const runs: MemoryBenchRun[] = [];
   for (const tasks of options.sizes) {
     const dir = mkdtempSync(join(tmpdir(), 'asp-bench-mem-'));
@@ -154,14 +160,29 @@ export async function runMemoryBench(options: {
       const lines = stdout.trim().split('\n');
       const report = JSON.parse(lines[lines.length - 1] ?? '{}') as LoadReport;
       const m = report.metrics;
-      runs.push({ tasks, rssPeakBytes: m.memory.rssPeakBytes, heapPeakBytes: m.memory.heapPeakBytes, wallMs: report.wallMs, tasksPerS: m.throughput.tasksPerS, errors: m.errors.count });
+      const rssMedianMB = percentileOf(
+        m.memory.series.map((p) => p.values.rssMB ?? 0),
+        50,
+      );
+      runs.push({
+        tasks,
+        rssPeakBytes: m.memory.rssPeakBytes,
+        rssMedianBytes: (rssMedianMB ?? 0) * 1024 * 1024,
+        heapPeakBytes: m.memory.heapPeakBytes,
+        wallMs: report.wallMs,
+        tasksPerS: m.throughput.tasksPerS,
+        errors: m.errors.count,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const first = runs[0]?.rssPeakBytes ?? 0;
-  const last = runs[runs.length - 1]?.rssPeakBytes ?? 0;
-  return { runs, growth: first > 0 ? last / first : 0 };
+  const ratio = (of: (r: MemoryBenchRun) => number) => {
+    const first = runs[0] ? of(runs[0]) : 0;
+    const last = runs.at(-1);
+    return first > 0 && last ? of(last) / first : 0;
+  };
+  return { runs, growth: ratio((r) => r.rssPeakBytes), medianGrowth: ratio((r) => r.rssMedianBytes) };
 }
 
 function runChild(args: string[]): Promise<string> {

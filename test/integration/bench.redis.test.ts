@@ -56,4 +56,24 @@ describe('asp bench against the round-trip baseline (real Redis, workers in chil
     }
     expect(result.goal.ratio).toBe(0.8);
   });
+
+  it('`asp bench --memory` prints, per size, the peak and the median RSS of a load run in its own process, and both growths', async () => {
+    let stdout = '';
+    const code = await main(['bench', '--memory', '--sizes', '30,60', '--concurrency', '8', '--listener-concurrency', '4', '--json', '--redis', REDIS_URL], {
+      stdout: (t) => (stdout += t),
+      stderr: () => undefined,
+    });
+    expect(code).toBe(0);
+    const result = lastJson<{ runs: Array<{ tasks: number; rssPeakBytes: number; rssMedianBytes: number; errors: number }>; growth: number; medianGrowth: number }>(stdout);
+    expect(result.runs.map((r) => r.tasks)).toEqual([30, 60]);
+    for (const r of result.runs) {
+      expect(r.errors).toBe(0);
+      expect(r.rssMedianBytes).toBeGreaterThan(0);
+      // The median of the samples is never above their peak (within the series' rounding to 0.1 MB).
+      expect(r.rssMedianBytes).toBeLessThanOrEqual(r.rssPeakBytes + 0.1 * 1024 * 1024);
+    }
+    const [small, large] = result.runs as [(typeof result.runs)[0], (typeof result.runs)[0]];
+    expect(result.growth).toBeCloseTo(large.rssPeakBytes / small.rssPeakBytes, 6);
+    expect(result.medianGrowth).toBeCloseTo(large.rssMedianBytes / small.rssMedianBytes, 6);
+  });
 });
