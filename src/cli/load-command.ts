@@ -33,6 +33,8 @@ memory and database rows, and writes load.json and load.html.
   --workspace <mode>           none (default) or git
   --seed <s>                   seed (default the template's, else 1)
   --cycles <n>                 split the tasks over n cycles (default ${LOAD_DEFAULTS.cycles})
+  --sample-ms <n>              how often queue depth and memory are sampled (default ${LOAD_DEFAULTS.sampleMs});
+                               a short run wants a shorter period to see its queues
   --size-median <loc>          median proxy size of a task (default 150)
   --size-sigma <s>             log-normal sigma of the proxy size (default 0.5)
   --template <scenario.yaml>   take personas, history, workflow limits and seed from a scenario
@@ -93,6 +95,7 @@ function parse(argv: string[]) {
         workspace: { type: 'string' },
         seed: { type: 'string' },
         cycles: { type: 'string' },
+        'sample-ms': { type: 'string' },
         'size-median': { type: 'string' },
         'size-sigma': { type: 'string' },
         template: { type: 'string' },
@@ -138,6 +141,7 @@ export async function runLoadCommand(argv: string[], io: CommandIo): Promise<num
     listenersPerPersona: number('listeners', v.listeners, { integer: true, max: LIMITS.listenersPerPersona }),
     listenerConcurrency: number('listener-concurrency', v['listener-concurrency'], { integer: true, max: LIMITS.listenerConcurrency }),
     cycles: number('cycles', v.cycles, { integer: true, max: tasks }),
+    sampleMs: number('sample-ms', v['sample-ms'], { integer: true, min: 10, exclusive: false, max: 60_000 }),
     sizeMedian: number('size-median', v['size-median'], { max: LIMITS.sizeLoc }),
     sizeSigma: number('size-sigma', v['size-sigma'], { exclusive: false, max: LIMITS.sigma }),
   };

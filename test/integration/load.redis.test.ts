@@ -30,6 +30,9 @@ describe('asp load (real Redis, listeners and SQLite)', () => {
       '100',
       '--concurrency',
       '32',
+      // A sample every 20 ms: the run lasts well under a second, shorter than the default period (250 ms).
+      '--sample-ms',
+      '20',
       '--json',
       ...temp.cliArgs(),
       '--redis',
@@ -98,6 +101,15 @@ describe('asp load (real Redis, listeners and SQLite)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('invalid threshold "e2e.p95 < 2 parsecs"');
     expect(result.stderr).toContain('"parsecs" is not a unit of e2e.p95');
+    expect(temp.written()).toEqual([]);
+    expect(existsSync(temp.dbPath)).toBe(false);
+  });
+
+  it('rejects a sampling period under 10 ms with exit code 2 before anything runs', async () => {
+    temp = new TempRun();
+    const result = await asp(['load', '--tasks', '10', ...temp.cliArgs(), '--sample-ms', '5']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--sample-ms must be a whole number ≥ 10 and ≤ 60000, got "5"');
     expect(temp.written()).toEqual([]);
     expect(existsSync(temp.dbPath)).toBe(false);
   });
