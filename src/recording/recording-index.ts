@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import { isGzipFile } from './recording-bytes.ts';
+import { recordingByteStream } from './recording-bytes.ts';
 
 /** What a first, cheap pass over a recording tells before it is replayed. */
 export interface RecordingIndex {
@@ -26,9 +24,7 @@ const TASK_LINE = /\{"kind":"(?:dispatch|result|event)","seq":\d+,"taskId":"([^"
  * first bad line as it always did.
  */
 export async function indexRecording(file: string, maxLineBytes: number): Promise<RecordingIndex | undefined> {
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const input = isGzipFile(file) ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
-  raw.on('error', (err) => input.destroy(err));
+  const { raw, input } = recordingByteStream(file);
   const indexer = new LineIndexer(maxLineBytes);
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) if (!indexer.push(chunk)) return undefined;

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import { AspError } from '../errors.ts';
-import { isGzipFile, MAX_LINE_BYTES } from './recording-bytes.ts';
+import { MAX_LINE_BYTES, recordingByteStream } from './recording-bytes.ts';
 import { TaskCollector, type At, type TaskRecording } from './recorded-tasks.ts';
 import { checkedLine } from './recording-line-check.ts';
 import { RECORDING_FORMAT, RecordingLineSchema, type FooterLine, type HeaderLine, type RecordingLine } from './recording-schema.ts';
@@ -60,10 +59,7 @@ export async function* recordingLines(file: string, maxLineBytes = MAX_LINE_BYTE
 
 /** recordingLines a chunk (≤ 1 MiB of the file) at a time: the lines before a bad one come first, then the error. */
 async function* recordingLineBatches(file: string, maxLineBytes: number): AsyncGenerator<TextLine[]> {
-  const gzip = isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const input = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
-  raw.on('error', (err) => input.destroy(err));
+  const { raw, input } = recordingByteStream(file);
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let n = 0;
